@@ -1,0 +1,40 @@
+from allauth.account.adapter import DefaultAccountAdapter
+from allauth.mfa.adapter import DefaultMFAAdapter
+from allauth.socialaccount.adapter import DefaultSocialAccountAdapter
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.utils.translation import gettext as _
+
+from accounts.services import email_may_sign_up
+
+
+class AccountAdapter(DefaultAccountAdapter):
+    def is_open_for_signup(self, request) -> bool:
+        return settings.GOVDESK_ALLOW_SIGNUP
+
+    def clean_email(self, email: str) -> str:
+        email = super().clean_email(email).lower()
+        if not email_may_sign_up(email):
+            raise ValidationError(
+                _(
+                    "Use your government e-mail address: %(domain)s is not the domain of any "
+                    "agency on GovDesk."
+                )
+                % {"domain": email.rpartition("@")[2]}
+            )
+        return email
+
+
+class SocialAccountAdapter(DefaultSocialAccountAdapter):
+    def is_open_for_signup(self, request, sociallogin) -> bool:
+        return settings.GOVDESK_ALLOW_SIGNUP
+
+
+class MFAAdapter(DefaultMFAAdapter):
+    def can_delete_authenticator(self, authenticator) -> bool:
+        # Someone whose role requires MFA may not switch it off; they may still replace it.
+        if not settings.GOVDESK_REQUIRE_MFA_FOR_STAFF:
+            return True
+        from accounts.selectors import user_requires_mfa
+
+        return not user_requires_mfa(authenticator.user)

@@ -1,0 +1,137 @@
+from django.conf import settings
+from django.contrib.auth.base_user import AbstractBaseUser, BaseUserManager
+from django.contrib.auth.models import PermissionsMixin
+from django.db import models
+from django.db.models import Q
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+
+class UserManager(BaseUserManager):
+    use_in_migrations = True
+
+    def _create_user(self, email: str, password: str | None, **fields) -> "User":
+        if not email:
+            raise ValueError("Users must have an e-mail address")
+        user = self.model(email=self.normalize_email(email).lower(), **fields)
+        user.set_password(password)
+        user.save(using=self._db)
+        return user
+
+    def create_user(self, email: str, password: str | None = None, **fields) -> "User":
+        fields.setdefault("is_staff", False)
+        fields.setdefault("is_superuser", False)
+        return self._create_user(email, password, **fields)
+
+    def create_superuser(self, email: str, password: str | None = None, **fields) -> "User":
+        fields.update(is_staff=True, is_superuser=True)
+        return self._create_user(email, password, **fields)
+
+    def get_by_natural_key(self, username: str) -> "User":
+        return self.get(email__iexact=username)
+
+
+class User(AbstractBaseUser, PermissionsMixin):
+    """A person who signs in: the e-mail address is the login; there are no usernames."""
+
+    email = models.EmailField(
+        _("e-mail address"),
+        unique=True,
+        error_messages={"unique": _("A user with this e-mail address already exists.")},
+    )
+    full_name = models.CharField(_("full name"), max_length=200, blank=True)
+    preferred_language = models.CharField(
+        _("preferred language"),
+        max_length=10,
+        choices=settings.LANGUAGES,
+        default="en",
+    )
+    is_staff = models.BooleanField(
+        _("may use the Django admin"),
+        default=False,
+        help_text=_("Only platform administrators should have this."),
+    )
+    is_active = models.BooleanField(_("active"), default=True)
+    date_joined = models.DateTimeField(_("date joined"), default=timezone.now)
+
+    objects = UserManager()
+
+    EMAIL_FIELD = "email"
+    USERNAME_FIELD = "email"
+    REQUIRED_FIELDS: list[str] = []
+
+    class Meta:
+        verbose_name = _("user")
+        verbose_name_plural = _("users")
+        ordering = ["email"]
+
+    def __str__(self) -> str:
+        return self.full_name or self.email
+
+    def clean(self) -> None:
+        super().clean()
+        self.email = self.__class__.objects.normalize_email(self.email).lower()
+
+    def get_full_name(self) -> str:
+        return self.full_name or self.email
+
+    def get_short_name(self) -> str:
+        return self.full_name.split(" ")[0] if self.full_name else self.email
+
+
+class Role(models.TextChoices):
+    REQUESTER = "requester", _("Requester")
+    AGENT = "agent", _("Agent")
+    AGENCY_ADMIN = "agency_admin", _("Agency admin")
+    COUNCIL = "council", _("CIO Council member")
+    PLATFORM_ADMIN = "platform_admin", _("Platform admin")
+
+
+# Roles whose work is tied to one agency's queues and configuration.
+AGENCY_STAFF_ROLES = (Role.AGENT, Role.AGENCY_ADMIN)
+# Roles whose holders must set up MFA when the setting requires it.
+MFA_REQUIRED_ROLES = (Role.AGENT, Role.AGENCY_ADMIN, Role.PLATFORM_ADMIN)
+
+
+class Membership(models.Model):
+    """What a person is in one agency; a person may hold several and switch between them.
+
+    Council members and platform admins act government-wide and need no agency; a requester
+    with no agency is a member of the public using an online government service.
+    """
+
+    user = models.ForeignKey(
+        User, verbose_name=_("user"), on_delete=models.CASCADE, related_name="memberships"
+    )
+    agency = models.ForeignKey(
+        "agencies.Agency",
+        verbose_name=_("agency"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="memberships",
+    )
+    role = models.CharField(_("role"), max_length=20, choices=Role.choices)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("membership")
+        verbose_name_plural = _("memberships")
+        ordering = ["agency__name", "role"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["user", "agency"],
+                nulls_distinct=False,
+                name="membership_one_role_per_agency",
+                violation_error_message=_("This person already has a role in this agency."),
+            ),
+            models.CheckConstraint(
+                condition=~Q(role__in=AGENCY_STAFF_ROLES) | Q(agency__isnull=False),
+                name="membership_staff_roles_need_agency",
+                violation_error_message=_("Agents and agency admins belong to an agency."),
+            ),
+        ]
+
+    def __str__(self) -> str:
+        where = self.agency.code if self.agency_id else _("government-wide")
+        return f"{self.user} · {self.get_role_display()} · {where}"

@@ -1,0 +1,154 @@
+"""Every write to accounts and memberships. Each function is one use case in one transaction."""
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils.translation import gettext as _
+
+from accounts.models import Membership, Role, User
+from agencies.models import Agency, AgencyDomain
+from helpdesk.audit import audit_record
+
+
+def agency_for_email(email: str) -> Agency | None:
+    """The active agency whose e-mail domain (or a parent domain of it) the address is on."""
+    domain = email.rpartition("@")[2].strip().lower()
+    if not domain:
+        return None
+    labels = domain.split(".")
+    # someone@finance.mof.gov.lr belongs to the agency owning mof.gov.lr unless a
+    # more specific domain is registered: the longest match wins.
+    candidates = [".".join(labels[i:]) for i in range(len(labels) - 1)]
+    matches = {
+        d.domain: d.agency
+        for d in AgencyDomain.objects.filter(domain__in=candidates, agency__is_active=True)
+        .select_related("agency")
+        .only("domain", "agency")
+    }
+    for candidate in candidates:
+        if candidate in matches:
+            return matches[candidate]
+    return None
+
+
+def email_may_sign_up(email: str) -> bool:
+    return settings.GOVDESK_ALLOW_PUBLIC_SIGNUP or agency_for_email(email) is not None
+
+
+@transaction.atomic
+def user_join_by_email_domain(*, user: User) -> Membership | None:
+    """Gives a newly signed-up person their requester membership.
+
+    An address on an agency's domain makes them a requester of that agency; any other address
+    makes them a requester with no agency (a member of the public), when that is allowed.
+    """
+    agency = agency_for_email(user.email)
+    if agency is None and not settings.GOVDESK_ALLOW_PUBLIC_SIGNUP:
+        return None
+    membership, created = Membership.objects.get_or_create(
+        user=user, agency=agency, defaults={"role": Role.REQUESTER}
+    )
+    if created:
+        audit_record(
+            actor=user,
+            action="membership.joined_by_domain",
+            target=membership,
+            agency=agency,
+            role=membership.role,
+        )
+    return membership
+
+
+def _require_active(agency: Agency) -> None:
+    if not agency.is_active:
+        raise ValidationError(
+            _("%(agency)s is inactive: reactivate it before giving anyone a role in it."),
+            params={"agency": agency.name},
+        )
+
+
+@transaction.atomic
+def member_add(*, agency: Agency, email: str, role: str, full_name: str = "", actor: User):
+    """Gives a person a role in an agency, creating their account if they have none yet.
+
+    Returns (membership, user_created). A new account has no password: the person sets one
+    through "Forgot your password?" or signs in through single sign-on.
+    """
+    _require_active(agency)
+    if role not in (Role.REQUESTER, Role.AGENT, Role.AGENCY_ADMIN):
+        raise ValidationError({"role": _("Choose requester, agent or agency admin.")})
+    email = User.objects.normalize_email(email).strip().lower()
+    user = User.objects.filter(email__iexact=email).first()
+    user_created = user is None
+    if user_created:
+        user = User.objects.create_user(email=email, full_name=full_name.strip())
+    elif Membership.objects.filter(user=user, agency=agency).exists():
+        raise ValidationError(
+            {"email": _("%(email)s already has a role in this agency.") % {"email": email}}
+        )
+    membership = Membership.objects.create(user=user, agency=agency, role=role)
+    audit_record(
+        actor=actor, action="membership.added", target=membership, agency=agency, role=role
+    )
+    return membership, user_created
+
+
+@transaction.atomic
+def member_change_role(*, membership: Membership, role: str, actor: User) -> Membership:
+    if role not in (Role.REQUESTER, Role.AGENT, Role.AGENCY_ADMIN):
+        raise ValidationError({"role": _("Choose requester, agent or agency admin.")})
+    membership = Membership.objects.select_for_update().get(pk=membership.pk)
+    _require_active(membership.agency)
+    if membership.role == role:
+        return membership
+    if membership.role == Role.AGENCY_ADMIN:
+        _refuse_removing_last_admin(membership)
+    old_role = membership.role
+    membership.role = role
+    membership.save(update_fields=["role"])
+    audit_record(
+        actor=actor,
+        action="membership.role_changed",
+        target=membership,
+        agency=membership.agency,
+        old_role=old_role,
+        role=role,
+    )
+    return membership
+
+
+@transaction.atomic
+def member_remove(*, membership: Membership, actor: User) -> None:
+    membership = Membership.objects.select_for_update().get(pk=membership.pk)
+    if membership.role == Role.AGENCY_ADMIN:
+        _refuse_removing_last_admin(membership)
+    audit_record(
+        actor=actor,
+        action="membership.removed",
+        target=membership,
+        agency=membership.agency,
+        role=membership.role,
+    )
+    membership.user.teams.remove(*membership.user.teams.filter(agency=membership.agency))
+    membership.delete()
+
+
+def _refuse_removing_last_admin(membership: Membership) -> None:
+    others = (
+        Membership.objects.select_for_update()
+        .filter(agency=membership.agency, role=Role.AGENCY_ADMIN)
+        .exclude(pk=membership.pk)
+    )
+    if not others.exists():
+        raise ValidationError(
+            _("%(agency)s needs at least one agency admin: name another before this change.")
+            % {"agency": membership.agency.name}
+        )
+
+
+@transaction.atomic
+def user_update_profile(*, user: User, full_name: str, preferred_language: str) -> User:
+    user.full_name = full_name.strip()
+    user.preferred_language = preferred_language
+    user.save(update_fields=["full_name", "preferred_language"])
+    return user

@@ -1,0 +1,150 @@
+"""Every write to agencies, their e-mail domains and their teams."""
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.db.models.functions import Lower
+from django.utils.translation import gettext as _
+
+from accounts.models import AGENCY_STAFF_ROLES, Membership, User
+from agencies.models import Agency, AgencyDomain, Team
+from helpdesk.audit import audit_record
+
+
+def _check_domains_free(domains: list[str], agency: Agency | None) -> None:
+    taken = (
+        AgencyDomain.objects.annotate(lower_domain=Lower("domain"))
+        .filter(lower_domain__in=domains)
+        .select_related("agency")
+    )
+    if agency is not None:
+        taken = taken.exclude(agency=agency)
+    clashes = [f"{d.domain} ({d.agency.code})" for d in taken]
+    if clashes:
+        raise ValidationError(
+            {"domains": _("Already used by another agency: %(list)s.") % {"list": ", ".join(clashes)}}
+        )
+
+
+def _set_domains(agency: Agency, domains: list[str]) -> None:
+    agency.domains.exclude(domain__in=domains).delete()
+    existing = set(agency.domains.values_list("domain", flat=True))
+    AgencyDomain.objects.bulk_create(
+        AgencyDomain(agency=agency, domain=d) for d in domains if d not in existing
+    )
+
+
+@transaction.atomic
+def agency_create(
+    *,
+    code: str,
+    name: str,
+    kind: str,
+    time_zone: str,
+    actor: User,
+    parent: Agency | None = None,
+    domains: list[str] = (),
+) -> Agency:
+    code = code.strip().upper()
+    if Agency.objects.filter(code__iexact=code).exists():
+        raise ValidationError({"code": _("Another agency already uses the code %(code)s.") % {"code": code}})
+    domains = sorted({d.strip().lower() for d in domains if d.strip()})
+    _check_domains_free(domains, None)
+    agency = Agency(code=code, name=name.strip(), kind=kind, time_zone=time_zone, parent=parent)
+    agency.full_clean()
+    agency.save()
+    _set_domains(agency, domains)
+    audit_record(actor=actor, action="agency.created", target=agency, agency=agency, domains=domains)
+    return agency
+
+
+@transaction.atomic
+def agency_update(
+    *,
+    agency: Agency,
+    name: str,
+    kind: str,
+    time_zone: str,
+    is_active: bool,
+    actor: User,
+    parent: Agency | None = None,
+    domains: list[str] = (),
+) -> Agency:
+    agency = Agency.objects.select_for_update().get(pk=agency.pk)
+    domains = sorted({d.strip().lower() for d in domains if d.strip()})
+    _check_domains_free(domains, agency)
+    before = {
+        "name": agency.name,
+        "kind": agency.kind,
+        "time_zone": agency.time_zone,
+        "is_active": agency.is_active,
+        "parent": agency.parent_id,
+    }
+    agency.name, agency.kind, agency.time_zone = name.strip(), kind, time_zone
+    agency.is_active, agency.parent = is_active, parent
+    agency.full_clean()
+    agency.save(update_fields=["name", "kind", "time_zone", "is_active", "parent"])
+    _set_domains(agency, domains)
+    audit_record(
+        actor=actor, action="agency.updated", target=agency, agency=agency, before=before, domains=domains
+    )
+    return agency
+
+
+def _check_team_members(agency: Agency, members: list[User]) -> None:
+    staff_ids = set(
+        Membership.objects.filter(agency=agency, role__in=AGENCY_STAFF_ROLES).values_list(
+            "user_id", flat=True
+        )
+    )
+    outsiders = [m.email for m in members if m.pk not in staff_ids]
+    if outsiders:
+        raise ValidationError(
+            {"members": _("Only this agency's agents and admins can join its teams: %(list)s.")
+             % {"list": ", ".join(outsiders)}}
+        )  # fmt: skip
+
+
+@transaction.atomic
+def team_create(
+    *, agency: Agency, name: str, actor: User, description: str = "", members: list[User] = ()
+) -> Team:
+    if not agency.is_active:
+        raise ValidationError(_("This agency is inactive: reactivate it before adding teams."))
+    members = list(members)
+    _check_team_members(agency, members)
+    team = Team(agency=agency, name=name.strip(), description=description.strip())
+    team.full_clean()
+    team.save()
+    team.members.set(members)
+    audit_record(
+        actor=actor, action="team.created", target=team, agency=agency, members=[m.email for m in members]
+    )
+    return team
+
+
+@transaction.atomic
+def team_update(
+    *,
+    team: Team,
+    name: str,
+    is_active: bool,
+    actor: User,
+    description: str = "",
+    members: list[User] = (),
+) -> Team:
+    team = Team.objects.select_for_update().get(pk=team.pk)
+    members = list(members)
+    _check_team_members(team.agency, members)
+    team.name, team.description, team.is_active = name.strip(), description.strip(), is_active
+    team.full_clean()
+    team.save(update_fields=["name", "description", "is_active"])
+    team.members.set(members)
+    audit_record(
+        actor=actor,
+        action="team.updated",
+        target=team,
+        agency=team.agency,
+        is_active=is_active,
+        members=[m.email for m in members],
+    )
+    return team

@@ -1,0 +1,11 @@
+"""The Celery application. Its settings are the CELERY_* names in helpdesk/settings.py."""
+
+import os
+
+from celery import Celery
+
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "helpdesk.settings")
+
+app = Celery("helpdesk")
+app.config_from_object("django.conf:settings", namespace="CELERY")
+app.autodiscover_tasks()

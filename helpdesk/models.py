@@ -1,0 +1,45 @@
+from django.conf import settings
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+
+class SchedulerHeartbeat(models.Model):
+    """The last time Celery beat's periodic heartbeat task ran, one row per scheduler name."""
+
+    name = models.CharField(max_length=50, unique=True)
+    last_run_at = models.DateTimeField()
+
+    class Meta:
+        verbose_name = _("scheduler heartbeat")
+
+    def __str__(self) -> str:
+        return f"{self.name} at {self.last_run_at:%Y-%m-%d %H:%M:%S}"
+
+
+class AuditEntry(models.Model):
+    """Who changed what configuration, and when. Append-only: nothing edits or deletes it."""
+
+    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        help_text=_("Empty when the system made the change."),
+    )
+    agency = models.ForeignKey(
+        "agencies.Agency", on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    action = models.CharField(max_length=60)
+    target = models.CharField(max_length=300)
+    data = models.JSONField(default=dict, blank=True)
+
+    class Meta:
+        verbose_name = _("audit entry")
+        verbose_name_plural = _("audit entries")
+        ordering = ["-created_at", "-id"]
+        indexes = [models.Index(fields=["agency", "-created_at"])]
+
+    def __str__(self) -> str:
+        return f"{self.created_at:%Y-%m-%d %H:%M} {self.action} {self.target}"

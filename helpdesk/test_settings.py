@@ -1,0 +1,32 @@
+"""Settings for the test suite: production settings with test defaults in the environment.
+
+The suite runs with DEBUG off, as production does. Only what a test run cannot have (TLS,
+a real mail server, slow password hashing) is changed here.
+"""
+
+import os
+
+os.environ.setdefault("DEBUG", "0")
+os.environ.setdefault("SECRET_KEY", "test-only-key-" + "x" * 50)
+os.environ.setdefault("ALLOWED_HOSTS", "testserver,127.0.0.1,localhost")
+os.environ.setdefault("SECURE_SSL_REDIRECT", "0")
+os.environ.setdefault("SECURE_HSTS_SECONDS", "0")
+os.environ.setdefault("EMAIL_URL", "locmem://")
+# Tests that need MFA enforced turn it on themselves.
+os.environ.setdefault("REQUIRE_MFA_FOR_STAFF", "0")
+# Each pytest-xdist worker keeps its cache keys and its Celery queue apart.
+_worker = os.environ.get("PYTEST_XDIST_WORKER", "main")
+os.environ.setdefault("CACHE_KEY_PREFIX", f"govdesk-test-{_worker}")
+os.environ.setdefault("CELERY_QUEUE", f"govdesk-test-{_worker}-{os.getpid()}")
+
+from helpdesk.settings import *  # noqa: E402, F403
+from helpdesk.settings import STORAGES  # noqa: E402
+
+# The test servers are plain HTTP on loopback.
+SESSION_COOKIE_SECURE = CSRF_COOKIE_SECURE = LANGUAGE_COOKIE_SECURE = False
+# No collectstatic before tests: files come straight from the app and project folders.
+STORAGES = {
+    **STORAGES,
+    "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+}
+PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]

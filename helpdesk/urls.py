@@ -1,0 +1,19 @@
+from allauth.account.decorators import secure_admin_login
+from django.contrib import admin
+from django.urls import include, path
+
+from helpdesk import health, views
+
+admin.site.site_header = "GovDesk"
+# The admin's own login would skip allauth's rate limits and MFA: send it through allauth.
+admin.site.login = secure_admin_login(admin.site.login)
+
+urlpatterns = [
+    path("", views.home, name="home"),
+    path("healthz", health.health, name="health"),
+    path("language/", views.language_switch, name="language_switch"),
+    path("accounts/", include("allauth.urls")),
+    path("profile/", include("accounts.urls")),
+    path("", include("agencies.urls")),
+    path("django-admin/", admin.site.urls),
+]
