@@ -21,7 +21,10 @@ def _check_domains_free(domains: list[str], agency: Agency | None) -> None:
     clashes = [f"{d.domain} ({d.agency.code})" for d in taken]
     if clashes:
         raise ValidationError(
-            {"domains": _("Already used by another agency: %(list)s.") % {"list": ", ".join(clashes)}}
+            {
+                "domains": _("Already used by another agency: %(list)s.")
+                % {"list": ", ".join(clashes)}
+            }
         )
 
 
@@ -46,14 +49,18 @@ def agency_create(
 ) -> Agency:
     code = code.strip().upper()
     if Agency.objects.filter(code__iexact=code).exists():
-        raise ValidationError({"code": _("Another agency already uses the code %(code)s.") % {"code": code}})
+        raise ValidationError(
+            {"code": _("Another agency already uses the code %(code)s.") % {"code": code}}
+        )
     domains = sorted({d.strip().lower() for d in domains if d.strip()})
     _check_domains_free(domains, None)
     agency = Agency(code=code, name=name.strip(), kind=kind, time_zone=time_zone, parent=parent)
     agency.full_clean()
     agency.save()
     _set_domains(agency, domains)
-    audit_record(actor=actor, action="agency.created", target=agency, agency=agency, domains=domains)
+    audit_record(
+        actor=actor, action="agency.created", target=agency, agency=agency, domains=domains
+    )
     return agency
 
 
@@ -85,7 +92,12 @@ def agency_update(
     agency.save(update_fields=["name", "kind", "time_zone", "is_active", "parent"])
     _set_domains(agency, domains)
     audit_record(
-        actor=actor, action="agency.updated", target=agency, agency=agency, before=before, domains=domains
+        actor=actor,
+        action="agency.updated",
+        target=agency,
+        agency=agency,
+        before=before,
+        domains=domains,
     )
     return agency
 
@@ -117,7 +129,11 @@ def team_create(
     team.save()
     team.members.set(members)
     audit_record(
-        actor=actor, action="team.created", target=team, agency=agency, members=[m.email for m in members]
+        actor=actor,
+        action="team.created",
+        target=team,
+        agency=agency,
+        members=[m.email for m in members],
     )
     return team
 

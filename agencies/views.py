@@ -156,9 +156,7 @@ def member_change(request, code: str, membership_id: int):
     try:
         if request.POST.get("action") == "remove":
             member_remove(membership=membership, actor=request.user)
-            messages.success(
-                request, _("%(email)s is removed.") % {"email": membership.user.email}
-            )
+            messages.success(request, _("%(email)s is removed.") % {"email": membership.user.email})
         else:
             form = MemberRoleForm(request.POST)
             if not form.is_valid():

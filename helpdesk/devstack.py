@@ -245,8 +245,12 @@ def _exec(command: list[str]) -> int:
         try:
             return child.wait()
         except KeyboardInterrupt:
-            child.send_signal(signal.SIGINT)
-            return child.wait()
+            child.terminate()
+            try:
+                return child.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                child.kill()
+                return child.wait()
 
 
 DEMO_LOGINS = """\
@@ -323,6 +327,16 @@ def _stop_leftovers(data_dir: Path = DEFAULT_DATA_DIR) -> int:
     return 0
 
 
+def _interrupt_on_termination() -> None:
+    """Treats SIGTERM and SIGHUP like Ctrl-C, so the clean-up in `finally` always runs."""
+
+    def interrupt(signum, frame):
+        raise KeyboardInterrupt
+
+    signal.signal(signal.SIGTERM, interrupt)
+    signal.signal(signal.SIGHUP, interrupt)
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m helpdesk.devstack", description=__doc__)
     commands = parser.add_subparsers(dest="action", required=True)
@@ -332,6 +346,7 @@ def main(argv: list[str] | None = None) -> int:
     serve.add_argument("--port", type=int, default=int(os.environ.get("PORT", "8000")))
     commands.add_parser("stop", help="stop embedded servers left running in .devdata/")
     args = parser.parse_args(argv)
+    _interrupt_on_termination()
     if args.action == "exec":
         command = args.command[1:] if args.command[:1] == ["--"] else args.command
         return _exec(command)

@@ -1,4 +1,5 @@
 from celery import shared_task
+from celery.signals import beat_init
 from django.utils import timezone
 
 from helpdesk.models import SchedulerHeartbeat
@@ -12,3 +13,9 @@ def record_scheduler_heartbeat() -> None:
     SchedulerHeartbeat.objects.update_or_create(
         name=BEAT_HEARTBEAT_NAME, defaults={"last_run_at": timezone.now()}
     )
+
+
+@beat_init.connect(dispatch_uid="helpdesk.heartbeat_on_beat_start")
+def heartbeat_on_beat_start(sender=None, **kwargs) -> None:
+    # Without this, /healthz would call a freshly started scheduler late for a whole interval.
+    record_scheduler_heartbeat.delay()

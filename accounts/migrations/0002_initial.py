@@ -6,31 +6,55 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
-        ('accounts', '0001_initial'),
-        ('agencies', '0001_initial'),
+        ("accounts", "0001_initial"),
+        ("agencies", "0001_initial"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='membership',
-            name='agency',
-            field=models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='memberships', to='agencies.agency', verbose_name='agency'),
+            model_name="membership",
+            name="agency",
+            field=models.ForeignKey(
+                blank=True,
+                null=True,
+                on_delete=django.db.models.deletion.PROTECT,
+                related_name="memberships",
+                to="agencies.agency",
+                verbose_name="agency",
+            ),
         ),
         migrations.AddField(
-            model_name='membership',
-            name='user',
-            field=models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='memberships', to=settings.AUTH_USER_MODEL, verbose_name='user'),
+            model_name="membership",
+            name="user",
+            field=models.ForeignKey(
+                on_delete=django.db.models.deletion.CASCADE,
+                related_name="memberships",
+                to=settings.AUTH_USER_MODEL,
+                verbose_name="user",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='membership',
-            constraint=models.UniqueConstraint(fields=('user', 'agency'), name='membership_one_role_per_agency', nulls_distinct=False, violation_error_message='This person already has a role in this agency.'),
+            model_name="membership",
+            constraint=models.UniqueConstraint(
+                fields=("user", "agency"),
+                name="membership_one_role_per_agency",
+                nulls_distinct=False,
+                violation_error_message="This person already has a role in this agency.",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='membership',
-            constraint=models.CheckConstraint(condition=models.Q(models.Q(('role__in', ('agent', 'agency_admin')), _negated=True), ('agency__isnull', False), _connector='OR'), name='membership_staff_roles_need_agency', violation_error_message='Agents and agency admins belong to an agency.'),
+            model_name="membership",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    models.Q(("role__in", ("agent", "agency_admin")), _negated=True),
+                    ("agency__isnull", False),
+                    _connector="OR",
+                ),
+                name="membership_staff_roles_need_agency",
+                violation_error_message="Agents and agency admins belong to an agency.",
+            ),
         ),
     ]

@@ -1,0 +1,77 @@
+# GovDesk's everyday commands. `make run` and `make test` are all a new machine needs.
+# With no DATABASE_URL / REDIS_URL, an embedded PostgreSQL and Redis start under .devdata/.
+
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+RUFF := $(VENV)/bin/ruff
+WITH_SERVERS := $(PY) -m helpdesk.devstack exec --
+PYTEST_ARGS ?=
+CHROMIUM ?= /usr/bin/chromium
+# Production values for `check --deploy`: a random key, a real host name, SMTP mail.
+DEPLOY_ENV := DEBUG=0 SECRET_KEY=$$($(PY) -c 'import secrets; print(secrets.token_urlsafe(64))') \
+	ALLOWED_HOSTS=desk.gov.example CSRF_TRUSTED_ORIGINS=https://desk.gov.example \
+	EMAIL_URL=smtp://mail.gov.example:587 DEFAULT_FROM_EMAIL=govdesk@gov.example
+
+.PHONY: help install run test lint format check-deploy messages browser stop clean
+
+help:
+	@echo "make run     install, migrate, load the demo government, serve with worker and beat"
+	@echo "make test    lint, migration and deploy checks, then the whole test suite"
+	@echo "make lint    ruff check and ruff format --check"
+	@echo "make format  ruff format and fix"
+	@echo "make stop    stop embedded servers a killed 'make run' left behind"
+
+$(VENV)/.installed: requirements.lock
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --disable-pip-version-check --require-hashes --no-deps -r requirements.lock
+	touch $@
+
+install: $(VENV)/.installed
+
+run: install
+	DEBUG=$${DEBUG:-1} $(PY) -m helpdesk.devstack serve
+
+# Debian's Chromium drives the browser tests; nothing downloads a browser of its own.
+browser:
+	@if [ ! -x $(CHROMIUM) ]; then \
+		if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+			echo "Installing Debian's chromium for the browser tests"; \
+			apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; \
+		else \
+			echo "Browser tests need $(CHROMIUM): install Debian's chromium package (apt-get install chromium)"; exit 1; \
+		fi; \
+	fi
+
+lint: install
+	$(RUFF) check .
+	$(RUFF) format --check .
+
+format: install
+	$(RUFF) format .
+	$(RUFF) check --fix .
+
+check-deploy: install
+	$(DEPLOY_ENV) DATABASE_URL=$${DATABASE_URL:-postgres://localhost/govdesk} \
+		REDIS_URL=$${REDIS_URL:-redis://localhost:6379/0} \
+		$(PY) manage.py check --deploy --fail-level WARNING
+
+test: install browser lint check-deploy
+	$(WITH_SERVERS) $(MAKE) --no-print-directory test-with-servers
+
+# Runs inside `make test`, with DATABASE_URL and REDIS_URL set.
+test-with-servers:
+	DEBUG=1 $(PY) manage.py makemigrations --check --dry-run
+	$(PY) -m pytest -n 2 --dist loadgroup $(PYTEST_ARGS)
+
+messages: install
+	DEBUG=1 DATABASE_URL=postgres://localhost/govdesk REDIS_URL=redis://localhost:6379/0 \
+		$(PY) manage.py makemessages --locale fr --ignore .venv --ignore .devdata --no-obsolete
+	DEBUG=1 DATABASE_URL=postgres://localhost/govdesk REDIS_URL=redis://localhost:6379/0 \
+		$(PY) manage.py compilemessages --locale fr --ignore .venv
+
+stop: install
+	$(PY) -m helpdesk.devstack stop
+
+clean: stop
+	rm -rf $(VENV) .devdata staticfiles .pytest_cache .ruff_cache
