@@ -5,7 +5,7 @@ PYTHON ?= python3
 VENV := .venv
 PY := $(VENV)/bin/python
 RUFF := $(VENV)/bin/ruff
-WITH_SERVERS := $(PY) -m helpdesk.devstack exec --
+WITH_SERVERS := $(PY) scripts/devstack.py exec --
 PYTEST_ARGS ?=
 CHROMIUM ?= /usr/bin/chromium
 # Production values for `check --deploy`: a random key, a real host name, SMTP mail.
@@ -30,7 +30,7 @@ $(VENV)/.installed: requirements.lock
 install: $(VENV)/.installed
 
 run: install
-	DEBUG=$${DEBUG:-1} $(PY) -m helpdesk.devstack serve
+	DEBUG=$${DEBUG:-1} $(PY) scripts/devstack.py serve
 
 # Debian's Chromium drives the browser tests; nothing downloads a browser of its own.
 browser:
@@ -71,7 +71,7 @@ messages: install
 		$(PY) manage.py compilemessages --locale fr --ignore .venv
 
 stop: install
-	$(PY) -m helpdesk.devstack stop
+	$(PY) scripts/devstack.py stop
 
 clean: stop
 	rm -rf $(VENV) .devdata staticfiles .pytest_cache .ruff_cache

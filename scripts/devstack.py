@@ -6,11 +6,12 @@ When `DATABASE_URL` or `REDIS_URL` is not set, this starts a PostgreSQL server f
 running from that folder (another `make run`, say) is reused and left running; a server this
 process started is stopped by this process, by its own process id, and by nothing else.
 
-    python -m helpdesk.devstack exec -- COMMAND ...   run COMMAND with the URLs set
-    python -m helpdesk.devstack serve                 migrate, seed, then web + worker + beat
-    python -m helpdesk.devstack stop                  stop servers left running in .devdata/
+    python scripts/devstack.py exec -- COMMAND ...   run COMMAND with the URLs set
+    python scripts/devstack.py serve                 migrate, seed, then web + worker + beat
+    python scripts/devstack.py stop                  stop servers left running in .devdata/
 
-This module runs before Django is configured, so it imports nothing from the project.
+It lives outside the project's packages on purpose: importing `helpdesk` would set
+DJANGO_SETTINGS_MODULE for every command it runs.
 """
 
 from __future__ import annotations
@@ -338,7 +339,7 @@ def _interrupt_on_termination() -> None:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m helpdesk.devstack", description=__doc__)
+    parser = argparse.ArgumentParser(prog="scripts/devstack.py", description=__doc__)
     commands = parser.add_subparsers(dest="action", required=True)
     run = commands.add_parser("exec", help="run a command with DATABASE_URL and REDIS_URL set")
     run.add_argument("command", nargs=argparse.REMAINDER)

@@ -1,0 +1,102 @@
+"""Personas and shared fixtures. Two ministries (MOF, MOH) and one shared-service agency
+(NICTA); each persona has a verified e-mail address and the password `PASSWORD`."""
+
+import pytest
+from django.core.cache import cache
+
+from accounts.models import Role
+from tests.factories import (
+    PASSWORD,
+    AgencyDomainFactory,
+    AgencyFactory,
+    MembershipFactory,
+    TeamFactory,
+    UserFactory,
+)
+
+
+@pytest.fixture(autouse=True)
+def _isolated_cache():
+    """Rate-limit counters live in Redis; each test starts with none of its own worker's."""
+    cache.clear()
+    yield
+    cache.clear()
+
+
+@pytest.fixture
+def mof(db):
+    agency = AgencyFactory(code="MOF", name="Ministry of Finance")
+    AgencyDomainFactory(agency=agency, domain="mof.gov.test")
+    return agency
+
+
+@pytest.fixture
+def moh(db):
+    agency = AgencyFactory(code="MOH", name="Ministry of Health")
+    AgencyDomainFactory(agency=agency, domain="moh.gov.test")
+    return agency
+
+
+@pytest.fixture
+def nicta(db):
+    from agencies.models import Agency
+
+    agency = AgencyFactory(
+        code="NICTA", name="National ICT Agency", kind=Agency.Kind.SHARED_SERVICE
+    )
+    AgencyDomainFactory(agency=agency, domain="nicta.gov.test")
+    return agency
+
+
+@pytest.fixture
+def mof_team(mof):
+    return TeamFactory(agency=mof, name="Service desk")
+
+
+def _person(email, agency, role, full_name):
+    user = UserFactory(email=email, full_name=full_name)
+    MembershipFactory(user=user, agency=agency, role=role)
+    return user
+
+
+@pytest.fixture
+def mof_requester(mof):
+    return _person("requester@mof.gov.test", mof, Role.REQUESTER, "Musu Kollie")
+
+
+@pytest.fixture
+def mof_agent(mof):
+    return _person("agent@mof.gov.test", mof, Role.AGENT, "James Tarpeh")
+
+
+@pytest.fixture
+def mof_head(mof):
+    return _person("head@mof.gov.test", mof, Role.AGENCY_ADMIN, "Comfort Doe")
+
+
+@pytest.fixture
+def moh_agent(moh):
+    return _person("agent@moh.gov.test", moh, Role.AGENT, "Emmanuel Sirleaf")
+
+
+@pytest.fixture
+def moh_head(moh):
+    return _person("head@moh.gov.test", moh, Role.AGENCY_ADMIN, "Aminata Sesay")
+
+
+@pytest.fixture
+def council_member(db):
+    return _person("council@cio.gov.test", None, Role.COUNCIL, "Samuel Dennis")
+
+
+@pytest.fixture
+def platform_admin(db):
+    user = _person("admin@govdesk.test", None, Role.PLATFORM_ADMIN, "Platform Admin")
+    user.is_staff = user.is_superuser = True
+    user.save(update_fields=["is_staff", "is_superuser"])
+    return user
+
+
+@pytest.fixture
+def password():
+    return PASSWORD
