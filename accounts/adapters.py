@@ -27,7 +27,10 @@ class AccountAdapter(DefaultAccountAdapter):
 
 class SocialAccountAdapter(DefaultSocialAccountAdapter):
     def is_open_for_signup(self, request, sociallogin) -> bool:
-        return settings.GOVDESK_ALLOW_SIGNUP
+        # The identity provider vouches for the person, not for their agency: the same
+        # domain rule applies as on the sign-up form.
+        email = sociallogin.user.email or ""
+        return settings.GOVDESK_ALLOW_SIGNUP and email_may_sign_up(email)
 
 
 class MFAAdapter(DefaultMFAAdapter):

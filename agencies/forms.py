@@ -38,7 +38,6 @@ class AgencyForm(forms.Form):
     code = forms.CharField(
         label=_("Code"),
         max_length=12,
-        validators=[AGENCY_CODE_VALIDATOR],
         help_text=_("2 to 12 capital letters or digits, such as MOF. It cannot change later."),
     )
     name = forms.CharField(label=_("Name"), max_length=200)
@@ -71,7 +70,9 @@ class AgencyForm(forms.Form):
             del self.fields["is_active"]
 
     def clean_code(self) -> str:
-        return self.cleaned_data["code"].strip().upper()
+        code = self.cleaned_data["code"].strip().upper()
+        AGENCY_CODE_VALIDATOR(code)
+        return code
 
 
 class TeamForm(forms.Form):

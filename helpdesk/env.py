@@ -142,7 +142,8 @@ def email_from_env(name: str, default: str) -> dict:
         return {"EMAIL_BACKEND": simple_backends[parts.scheme]}
     if parts.scheme not in {"smtp", "smtps"} or not parts.hostname:
         raise ImproperlyConfigured(
-            f"{name} must be smtp://host:587, smtps://host:465, console:// or dummy://, got {raw!r}"
+            f"{name} must be smtp://host:587, smtps://host:465, console://, locmem:// or "
+            f"dummy://, got {raw!r}"
         )
     try:
         port = parts.port or (465 if parts.scheme == "smtps" else 587)

@@ -58,10 +58,13 @@ def test_it_passes_the_deploy_check_with_production_values():
         ("DEFAULT_FROM_EMAIL", "nobody", "DEFAULT_FROM_EMAIL must be an e-mail address"),
         ("SESSION_COOKIE_AGE", "an hour", "SESSION_COOKIE_AGE must be a whole number"),
         ("OIDC_CLIENT_ID", "govdesk", "OIDC_SERVER_URL"),
+        ("OIDC_SERVER_URL", "http://id.gov.example", "OIDC_SERVER_URL (https://...)"),
+        ("LOG_LEVEL", "chatty", "LOG_LEVEL must be DEBUG"),
+        ("TRUSTED_PROXY_COUNT", "0", "TRUSTED_PROXY_COUNT must be at least 1"),
     ],
 )
 def test_it_refuses_to_start_on_a_bad_value_naming_the_variable(variable, value, message):
-    result = manage("check", **{**PRODUCTION, variable: value})
+    result = manage("check", **{**PRODUCTION, "BEHIND_TLS_PROXY": "1", variable: value})
     assert result.returncode != 0
     assert result.stderr.startswith("GovDesk cannot start: ")
     assert message in result.stderr
@@ -75,6 +78,25 @@ def test_it_fails_the_deploy_check_when_production_turns_tls_off():
     )
     assert result.returncode != 0
     assert "SECURE_SSL_REDIRECT" in result.stderr
+
+
+def test_it_refuses_single_sign_on_without_a_server_even_with_debug_on():
+    result = manage("check", **{**PRODUCTION, "DEBUG": "1", "OIDC_CLIENT_ID": "govdesk"})
+    assert "OIDC_SERVER_URL" in result.stderr
+
+
+def test_it_turns_single_sign_on_on_from_the_environment():
+    result = manage(
+        "shell",
+        "-c",
+        "from django.conf import settings as s; "
+        "print(s.SOCIALACCOUNT_PROVIDERS['openid_connect']['APPS'][0]['settings'])",
+        **PRODUCTION,
+        OIDC_SERVER_URL="https://id.gov.example/realms/gov",
+        OIDC_CLIENT_ID="govdesk",
+        OIDC_CLIENT_SECRET="s3cret",
+    )
+    assert result.stdout.splitlines()[-1] == "{'server_url': 'https://id.gov.example/realms/gov'}"
 
 
 def test_it_runs_on_the_placeholder_key_only_with_debug_on():

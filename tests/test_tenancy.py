@@ -1,0 +1,78 @@
+"""Every route that takes an object of one agency answers 404 to another agency's people.
+
+The walk covers every URL pattern of GovDesk's own apps; a new route with an id fails here
+until it is added to OBJECT_ARGUMENTS and checked.
+"""
+
+import re
+
+import pytest
+from django.urls import URLPattern, URLResolver, get_resolver
+
+from tests.factories import TeamFactory
+
+OWN_APPS = ("agencies", "accounts", "helpdesk", "tickets")
+
+
+def own_patterns(resolver=None, prefix=""):
+    resolver = resolver or get_resolver()
+    for entry in resolver.url_patterns:
+        if isinstance(entry, URLResolver):
+            module = getattr(entry.urlconf_module, "__name__", "")
+            if module.split(".")[0] in OWN_APPS:
+                yield from own_patterns(entry, prefix + str(entry.pattern))
+        elif isinstance(entry, URLPattern) and entry.callback.__module__.split(".")[0] in OWN_APPS:
+            yield prefix + str(entry.pattern), entry
+
+
+@pytest.fixture
+def mof_objects(mof, mof_agent, mof_head):
+    team = TeamFactory(agency=mof, name="Service desk")
+    return {
+        "code": "MOF",
+        "team_id": team.pk,
+        "membership_id": mof_agent.memberships.get().pk,
+    }
+
+
+def routes_with_arguments(objects):
+    for route, pattern in own_patterns():
+        arguments = list(pattern.pattern.converters)
+        if arguments:
+            url = re.sub(r"<(?:\w+:)?(\w+)>", lambda m: str(objects[m.group(1)]), route)
+            yield pattern.name, "/" + url
+
+
+def test_it_knows_every_argument_of_every_route(mof_objects):
+    names = {name for _, pattern in own_patterns() for name in pattern.pattern.converters}
+    assert names <= set(mof_objects), f"add {names - set(mof_objects)} to mof_objects"
+
+
+@pytest.mark.parametrize("outsider", ["moh_head", "moh_agent", "council_member", "mof_requester"])
+def test_it_answers_404_to_outsiders_on_every_route_with_an_id(
+    client, request, mof_objects, outsider
+):
+    client.force_login(request.getfixturevalue(outsider))
+    checked = []
+    for name, url in routes_with_arguments(mof_objects):
+        # A POST-only route may refuse the GET before it looks anything up.
+        assert client.get(url).status_code in (404, 405), f"GET {url} ({name})"
+        assert client.post(url, {"name": "x", "role": "agent"}).status_code == 404, url
+        checked.append(name)
+    assert {"agency_edit", "team_list", "team_edit", "member_list", "member_change"} <= set(checked)
+
+
+def test_it_serves_the_same_routes_to_the_agencys_own_admin(client, mof_head, mof_objects):
+    # The control for the test above: the walk reaches real pages, not unknown URLs.
+    client.force_login(mof_head)
+    for name, url in routes_with_arguments(mof_objects):
+        if name != "agency_edit":
+            assert client.get(url).status_code in (200, 405), f"GET {url} ({name})"
+
+
+def test_it_answers_every_route_without_a_500_when_signed_out(client, mof_objects):
+    for _, url in routes_with_arguments(mof_objects):
+        assert client.get(url).status_code == 302, url
+    for route, pattern in own_patterns():
+        if not pattern.pattern.converters:
+            assert client.get("/" + route).status_code in (200, 302, 405, 503), route
