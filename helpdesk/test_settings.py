@@ -14,13 +14,17 @@ os.environ.setdefault("SECURE_HSTS_SECONDS", "0")
 os.environ.setdefault("EMAIL_URL", "locmem://")
 # Tests that need MFA enforced turn it on themselves.
 os.environ.setdefault("REQUIRE_MFA_FOR_STAFF", "0")
-# Each pytest-xdist worker keeps its cache keys and its Celery queue apart.
-_worker = os.environ.get("PYTEST_XDIST_WORKER", "main")
-os.environ.setdefault("CACHE_KEY_PREFIX", f"govdesk-test-{_worker}")
-os.environ.setdefault("CELERY_QUEUE", f"govdesk-test-{_worker}-{os.getpid()}")
 
-from helpdesk.settings import *  # noqa: E402, F403
-from helpdesk.settings import STORAGES  # noqa: E402
+from helpdesk.settings import *  # noqa: F403
+from helpdesk.settings import CACHES, STORAGES
+
+# Each test process keeps its cache keys and its Celery queue apart from every other's
+# (pytest-xdist workers, a `make run` on the same Redis). Set here, not in the environment,
+# which the xdist workers would inherit from the process that started them.
+_test_process = f"govdesk-test-{os.environ.get('PYTEST_XDIST_WORKER', 'main')}-{os.getpid()}"
+CACHES = {"default": {**CACHES["default"], "KEY_PREFIX": _test_process}}
+# A worker started by a test listens on the queue of the test that started it.
+CELERY_TASK_DEFAULT_QUEUE = os.environ.get("TEST_CELERY_QUEUE") or _test_process
 
 # The test servers are plain HTTP on loopback.
 SESSION_COOKIE_SECURE = CSRF_COOKIE_SECURE = LANGUAGE_COOKIE_SECURE = False

@@ -2,6 +2,7 @@
 (NICTA); each persona has a verified e-mail address and the password `PASSWORD`."""
 
 import pytest
+from django.conf import settings
 from django.core.cache import cache
 
 from accounts.models import Role
@@ -15,12 +16,22 @@ from tests.factories import (
 )
 
 
+def _clear_own_cache_keys() -> None:
+    # Not cache.clear(): that flushes the whole Redis database, including the other test
+    # worker's keys and the Celery queues that share it.
+    prefix = settings.CACHES["default"]["KEY_PREFIX"]
+    client = cache._cache.get_client(write=True)
+    keys = list(client.scan_iter(match=f"{prefix}:*", count=1000))
+    if keys:
+        client.delete(*keys)
+
+
 @pytest.fixture(autouse=True)
 def _isolated_cache():
-    """Rate-limit counters live in Redis; each test starts with none of its own worker's."""
-    cache.clear()
+    """Rate-limit counters live in Redis; each test starts with none of its worker's own."""
+    _clear_own_cache_keys()
     yield
-    cache.clear()
+    _clear_own_cache_keys()
 
 
 @pytest.fixture

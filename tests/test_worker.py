@@ -28,7 +28,7 @@ def celery_worker_process(transactional_db):
             f"postgres://{database['USER']}:{database['PASSWORD'] or ''}@{database['HOST']}:"
             f"{database['PORT'] or 5432}/{database['NAME']}"
         ),
-        "CELERY_QUEUE": settings.CELERY_TASK_DEFAULT_QUEUE,
+        "TEST_CELERY_QUEUE": settings.CELERY_TASK_DEFAULT_QUEUE,
     }
     worker = subprocess.Popen(
         [sys.executable, "-m", "celery", "-A", "helpdesk", "worker", "--pool", "solo",
