@@ -63,6 +63,15 @@ class Agency(models.Model):
         _("time zone"), max_length=64, default="UTC", validators=[validate_time_zone]
     )
     is_active = models.BooleanField(_("active"), default=True)
+    intake_team = models.ForeignKey(
+        "Team",
+        verbose_name=_("intake team"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        help_text=_("Receives tickets whose category names no team of this agency."),
+    )
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -112,6 +121,11 @@ class AgencyDomain(models.Model):
 class Team(models.Model):
     """A queue of work inside one agency, such as "Service desk" or "Network"."""
 
+    class Assignment(models.TextChoices):
+        NONE = "none", _("None: agents take tickets from the queue")
+        ROUND_ROBIN = "round_robin", _("Round robin among the team's agents")
+        FEWEST_OPEN = "fewest_open", _("The agent with the fewest open tickets")
+
     agency = models.ForeignKey(
         Agency, verbose_name=_("agency"), on_delete=models.CASCADE, related_name="teams"
     )
@@ -120,6 +134,16 @@ class Team(models.Model):
     is_active = models.BooleanField(_("active"), default=True)
     members = models.ManyToManyField(
         "accounts.User", verbose_name=_("members"), related_name="teams", blank=True
+    )
+    assignment = models.CharField(
+        _("automatic assignment"),
+        max_length=20,
+        choices=Assignment.choices,
+        default=Assignment.NONE,
+    )
+    # Round robin resumes after the agent who was given the last ticket.
+    last_assigned_to = models.ForeignKey(
+        "accounts.User", on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )
     created_at = models.DateTimeField(auto_now_add=True)
 

@@ -1,0 +1,529 @@
+"""Every change to a ticket. One function per use case, each in one transaction, each
+writing the TicketEvent that records it. Views and the API call these and nothing else."""
+
+from django.contrib.postgres.search import SearchVector
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.db.models import Count, F, Q, Value
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from accounts.models import AGENCY_STAFF_ROLES, Membership, User
+from agencies.models import Agency, Team
+from tickets.models import (
+    Category,
+    Level,
+    Ticket,
+    TicketCounter,
+    TicketEvent,
+    TicketLink,
+    TicketTransfer,
+    priority_for,
+)
+
+Status = Ticket.Status
+SEARCH_CONFIG = "simple"
+
+
+class StaleTicket(ValidationError):
+    """Someone else changed the ticket since the form was shown."""
+
+
+def _now():
+    return timezone.now()
+
+
+def _lock(ticket: Ticket, expected_version: int | None = None) -> Ticket:
+    locked = Ticket.objects.select_for_update().get(pk=ticket.pk)
+    if expected_version is not None and locked.version != expected_version:
+        raise StaleTicket(
+            _(
+                "Someone else changed this ticket while you were working on it. "
+                "Nothing was saved: check the latest history and try again."
+            )
+        )
+    return locked
+
+
+def _touch(ticket: Ticket, *fields: str) -> None:
+    ticket.updated_at = _now()
+    ticket.version = F("version") + 1
+    ticket.save(update_fields=["updated_at", "version", *fields])
+    ticket.refresh_from_db(fields=["version"])
+
+
+def _event(ticket: Ticket, kind: str, actor: User | None, *, public=True, body="", **data):
+    return TicketEvent.objects.create(
+        ticket=ticket,
+        kind=kind,
+        actor=actor,
+        is_public=public,
+        body=body,
+        data={k: v for k, v in data.items() if v is not None},
+        created_at=_now(),
+    )
+
+
+def _refresh_search(ticket: Ticket) -> None:
+    """Rebuilds the ticket's two search documents from its current text."""
+    public_text = " ".join(
+        TicketEvent.objects.filter(
+            ticket=ticket, kind=TicketEvent.Kind.REPLY, is_public=True
+        ).values_list("body", flat=True)
+    )
+    notes_text = " ".join(
+        TicketEvent.objects.filter(ticket=ticket, kind=TicketEvent.Kind.NOTE).values_list(
+            "body", flat=True
+        )
+    )
+    Ticket.objects.filter(pk=ticket.pk).update(
+        search_public=SearchVector("reference", weight="A", config=SEARCH_CONFIG)
+        + SearchVector("subject", weight="A", config=SEARCH_CONFIG)
+        + SearchVector("description", weight="B", config=SEARCH_CONFIG)
+        + SearchVector(Value(public_text), weight="C", config=SEARCH_CONFIG),
+        search_notes=SearchVector(Value(notes_text), weight="C", config=SEARCH_CONFIG),
+    )
+
+
+def _is_agent_of(user: User, agency_id: int) -> bool:
+    return Membership.objects.filter(
+        user=user, agency=agency_id, role__in=AGENCY_STAFF_ROLES
+    ).exists()
+
+
+# -- Routing and numbering -------------------------------------------------------------------
+
+
+def route_for(category: Category, requester_agency: Agency | None) -> tuple[Agency, Team | None]:
+    """The agency and team that handle a new ticket in this category."""
+    agency = category.handling_agency or requester_agency
+    if agency is None:
+        raise ValidationError(
+            {"category": _("This service is handled by your own agency, and you have none. "
+                           "Choose a government-wide service.")}
+        )  # fmt: skip
+    if not agency.is_active:
+        raise ValidationError(
+            {"category": _("The agency that handles this service is not taking tickets.")}
+        )
+    return agency, team_for(category, agency)
+
+
+def team_for(category: Category | None, agency: Agency) -> Team | None:
+    if (
+        category
+        and category.team_id
+        and category.team.agency_id == agency.pk
+        and category.team.is_active
+    ):
+        return category.team
+    if agency.intake_team_id and agency.intake_team.is_active:
+        return agency.intake_team
+    return None
+
+
+def _next_reference(agency: Agency) -> str:
+    # The counter row stays locked until the transaction commits, so two tickets created at
+    # the same moment for one agency wait for each other and never share a number.
+    TicketCounter.objects.get_or_create(agency=agency)
+    counter = TicketCounter.objects.select_for_update().get(agency=agency)
+    counter.last_number += 1
+    counter.save(update_fields=["last_number"])
+    return f"{agency.code}-{counter.last_number:06d}"
+
+
+def _auto_assign(ticket: Ticket) -> User | None:
+    team = ticket.team
+    if team is None or team.assignment == Team.Assignment.NONE:
+        return None
+    team = Team.objects.select_for_update().get(pk=team.pk)
+    agents = list(
+        team.members.filter(
+            is_active=True,
+            memberships__agency=ticket.agency_id,
+            memberships__role__in=AGENCY_STAFF_ROLES,
+        ).order_by("pk")
+    )
+    if not agents:
+        return None
+    if team.assignment == Team.Assignment.ROUND_ROBIN:
+        after = [a for a in agents if team.last_assigned_to_id and a.pk > team.last_assigned_to_id]
+        chosen = (after or agents)[0]
+    else:
+        loads = dict(
+            Ticket.objects.open()
+            .filter(assignee__in=agents, agency=ticket.agency_id)
+            .values_list("assignee")
+            .annotate(n=Count("pk"))
+        )
+        chosen = min(agents, key=lambda a: (loads.get(a.pk, 0), a.pk))
+    team.last_assigned_to = chosen
+    team.save(update_fields=["last_assigned_to"])
+    return chosen
+
+
+# -- Creating --------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def ticket_create(
+    *,
+    requester: User,
+    requester_agency: Agency | None,
+    category: Category,
+    subject: str,
+    description: str,
+    impact: str,
+    urgency: str,
+    channel: str = Ticket.Channel.WEB,
+    logged_by: User | None = None,
+) -> Ticket:
+    """Opens a ticket.
+
+    1. Check the category may be used by this requester.
+    2. Route it: the category's handling agency (else the requester's own) and its team.
+    3. Number it within the handling agency.
+    4. Record the creation, assign it if the team assigns automatically, index it.
+    """
+    subject, description = subject.strip(), description.strip()
+    if not subject:
+        raise ValidationError({"subject": _("Enter a subject.")})
+    if not description:
+        raise ValidationError({"description": _("Describe the problem.")})
+    if not category.is_active:
+        raise ValidationError({"category": _("This service is no longer offered.")})
+    if category.agency_id and category.agency_id != getattr(requester_agency, "pk", None):
+        raise ValidationError({"category": _("This service belongs to another agency.")})
+    if impact not in Level.values or urgency not in Level.values:
+        raise ValidationError(_("Choose how many people are affected and how urgent it is."))
+    agency, team = route_for(category, requester_agency)
+    now = _now()
+    ticket = Ticket.objects.create(
+        reference=_next_reference(agency),
+        agency=agency,
+        team=team,
+        requester=requester,
+        requester_agency=requester_agency,
+        category=category,
+        subject=subject,
+        description=description,
+        channel=channel,
+        impact=impact,
+        urgency=urgency,
+        priority=priority_for(impact, urgency),
+        created_at=now,
+        updated_at=now,
+    )
+    _event(
+        ticket,
+        TicketEvent.Kind.CREATED,
+        logged_by or requester,
+        channel=channel,
+        agency=agency.code,
+        team=team.name if team else None,
+        on_behalf_of=requester.email if logged_by else None,
+    )
+    assignee = _auto_assign(ticket)
+    if assignee:
+        ticket.assignee = assignee
+        ticket.save(update_fields=["assignee"])
+        _event(ticket, TicketEvent.Kind.ASSIGNEE, None, new=assignee.email, automatic=True)
+    _refresh_search(ticket)
+    return ticket
+
+
+# -- Conversation ----------------------------------------------------------------------------
+
+
+@transaction.atomic
+def ticket_reply(
+    *, ticket: Ticket, author: User, body: str, internal: bool = False, as_agent: bool = False
+) -> TicketEvent:
+    """A public reply or, from an agent, an internal note.
+
+    A requester's reply to a resolved ticket reopens it; an agent's first public reply
+    records the first response.
+    """
+    body = body.strip()
+    if not body:
+        raise ValidationError({"body": _("Write a message first.")})
+    ticket = _lock(ticket)
+    if ticket.status == Status.CLOSED:
+        raise ValidationError(_("This ticket is closed. Report a new problem instead."))
+    if internal and not as_agent:
+        raise ValidationError(_("Only agents can write internal notes."))
+    kind = TicketEvent.Kind.NOTE if internal else TicketEvent.Kind.REPLY
+    event = _event(ticket, kind, author, public=not internal, body=body)
+    fields = []
+    if as_agent and not internal:
+        if ticket.first_response_at is None:
+            ticket.first_response_at = event.created_at
+            fields.append("first_response_at")
+        if ticket.status == Status.NEW:
+            _set_status(ticket, Status.OPEN, author)
+            fields += ["status"]
+    elif not as_agent and ticket.status in (Status.RESOLVED, Status.PENDING):
+        # The requester answered: the ball is back with the agency.
+        _set_status(ticket, Status.OPEN, author, reason="requester replied")
+        fields += ["status", "resolved_at"]
+    _touch(ticket, *fields)
+    _refresh_search(ticket)
+    return event
+
+
+def _set_status(ticket: Ticket, status: str, actor: User | None, reason: str | None = None):
+    old = ticket.status
+    if old == status:
+        return
+    now = _now()
+    ticket.status = status
+    if status == Status.RESOLVED:
+        ticket.resolved_at = now
+    elif status == Status.CLOSED:
+        ticket.closed_at = now
+        ticket.resolved_at = ticket.resolved_at or now
+    elif old in (Status.RESOLVED, Status.CLOSED):
+        ticket.resolved_at = None
+        ticket.closed_at = None
+    _event(ticket, TicketEvent.Kind.STATUS, actor, old=old, new=status, reason=reason)
+
+
+# -- Agents' changes -------------------------------------------------------------------------
+
+
+@transaction.atomic
+def ticket_update(
+    *,
+    ticket: Ticket,
+    actor: User,
+    expected_version: int | None = None,
+    status: str | None = None,
+    impact: str | None = None,
+    urgency: str | None = None,
+    team: Team | bool | None = False,
+    assignee: User | bool | None = False,
+    category: Category | None = None,
+) -> Ticket:
+    """Applies an agent's changes, one event per field that changed.
+
+    `team` and `assignee` use False for "leave as is", since None means "nobody".
+    """
+    ticket = _lock(ticket, expected_version)
+    if ticket.status == Status.CLOSED and status in (None, Status.CLOSED):
+        raise ValidationError(_("This ticket is closed: reopen it before changing it."))
+    fields: list[str] = []
+    if status is not None and status != ticket.status:
+        if status not in Status.values:
+            raise ValidationError({"status": _("Choose a status from the list.")})
+        _set_status(ticket, status, actor)
+        fields += ["status", "resolved_at", "closed_at"]
+    impact = impact or ticket.impact
+    urgency = urgency or ticket.urgency
+    if (impact, urgency) != (ticket.impact, ticket.urgency):
+        if impact not in Level.values or urgency not in Level.values:
+            raise ValidationError(_("Choose impact and urgency from the lists."))
+        old_priority = ticket.priority
+        ticket.impact, ticket.urgency = impact, urgency
+        ticket.priority = priority_for(impact, urgency)
+        _event(
+            ticket, TicketEvent.Kind.PRIORITY, actor, old=old_priority, new=ticket.priority,
+            impact=impact, urgency=urgency,
+        )  # fmt: skip
+        fields += ["impact", "urgency", "priority"]
+    if category is not None and category.pk != ticket.category_id:
+        if not category.is_active:
+            raise ValidationError({"category": _("This service is no longer offered.")})
+        if category.agency_id and category.agency_id != ticket.agency_id:
+            raise ValidationError({"category": _("This service belongs to another agency.")})
+        _event(
+            ticket, TicketEvent.Kind.CATEGORY, actor, old=ticket.category.name, new=category.name
+        )
+        ticket.category = category
+        fields.append("category")
+    if team is not False and getattr(team, "pk", None) != ticket.team_id:
+        if team is not None and team.agency_id != ticket.agency_id:
+            raise ValidationError({"team": _("Choose a team of the handling agency.")})
+        _event(
+            ticket, TicketEvent.Kind.TEAM, actor,
+            old=ticket.team.name if ticket.team else None, new=team.name if team else None,
+        )  # fmt: skip
+        ticket.team = team
+        fields.append("team")
+    if assignee is not False and getattr(assignee, "pk", None) != ticket.assignee_id:
+        _assign(ticket, assignee, actor)
+        fields.append("assignee")
+    if fields:
+        _touch(ticket, *fields)
+    return ticket
+
+
+def _assign(ticket: Ticket, assignee: User | None, actor: User) -> None:
+    if assignee is not None and not _is_agent_of(assignee, ticket.agency_id):
+        raise ValidationError(
+            {"assignee": _("%(name)s is not an agent of %(agency)s.")
+             % {"name": assignee.get_full_name(), "agency": ticket.agency.code}}
+        )  # fmt: skip
+    _event(
+        ticket, TicketEvent.Kind.ASSIGNEE, actor,
+        old=ticket.assignee.email if ticket.assignee else None,
+        new=assignee.email if assignee else None,
+    )  # fmt: skip
+    ticket.assignee = assignee
+    if assignee is not None and ticket.status == Status.NEW:
+        _set_status(ticket, Status.OPEN, actor)
+
+
+@transaction.atomic
+def ticket_assign(*, ticket: Ticket, assignee: User | None, actor: User) -> Ticket:
+    ticket = _lock(ticket)
+    if ticket.status == Status.CLOSED:
+        raise ValidationError(_("This ticket is closed: reopen it before changing it."))
+    if assignee is None or assignee.pk != ticket.assignee_id:
+        _assign(ticket, assignee, actor)
+        _touch(ticket, "assignee", "status")
+    return ticket
+
+
+@transaction.atomic
+def tickets_bulk_update(
+    *, tickets: list[Ticket], actor: User, status: str | None = None, assignee=False
+) -> int:
+    """Applies one change to several tickets; all or nothing."""
+    changed = 0
+    for ticket in sorted(tickets, key=lambda t: t.pk):  # one lock order: no deadlocks
+        ticket_update(ticket=ticket, actor=actor, status=status, assignee=assignee)
+        changed += 1
+    return changed
+
+
+# -- Requester's actions ---------------------------------------------------------------------
+
+
+@transaction.atomic
+def ticket_close_by_requester(*, ticket: Ticket, actor: User) -> Ticket:
+    ticket = _lock(ticket)
+    if ticket.status == Status.CLOSED:
+        raise ValidationError(_("This ticket is already closed."))
+    _set_status(ticket, Status.CLOSED, actor, reason="closed by requester")
+    _touch(ticket, "status", "resolved_at", "closed_at")
+    return ticket
+
+
+@transaction.atomic
+def ticket_reopen(*, ticket: Ticket, actor: User, reason: str = "") -> Ticket:
+    ticket = _lock(ticket)
+    if ticket.status != Status.RESOLVED:
+        raise ValidationError(_("Only a resolved ticket can be reopened."))
+    _set_status(ticket, Status.OPEN, actor, reason=reason.strip() or "reopened")
+    _touch(ticket, "status", "resolved_at", "closed_at")
+    return ticket
+
+
+@transaction.atomic
+def ticket_watcher_add(*, ticket: Ticket, email: str, actor: User) -> User:
+    email = email.strip().lower()
+    watcher = User.objects.filter(email__iexact=email, is_active=True).first()
+    if watcher is None:
+        raise ValidationError(
+            {"email": _("No one with the address %(email)s uses GovDesk.") % {"email": email}}
+        )
+    ticket = _lock(ticket)
+    if watcher.pk == ticket.requester_id or ticket.watchers.filter(pk=watcher.pk).exists():
+        raise ValidationError(
+            {"email": _("%(email)s already follows this ticket.") % {"email": email}}
+        )
+    ticket.watchers.add(watcher)
+    _event(ticket, TicketEvent.Kind.WATCHER, actor, new=watcher.email)
+    _touch(ticket)
+    return watcher
+
+
+# -- Between tickets and agencies ------------------------------------------------------------
+
+
+@transaction.atomic
+def ticket_transfer(*, ticket: Ticket, to_agency: Agency, reason: str, actor: User) -> Ticket:
+    """Moves a ticket to another agency. The reference and the SLA start never change."""
+    reason = reason.strip()
+    if not reason:
+        raise ValidationError({"reason": _("Say why the ticket moves, for the receiving agency.")})
+    ticket = _lock(ticket)
+    if ticket.status == Status.CLOSED:
+        raise ValidationError(_("This ticket is closed: reopen it before changing it."))
+    if to_agency.pk == ticket.agency_id:
+        raise ValidationError({"to_agency": _("The ticket is already with this agency.")})
+    if not to_agency.is_active:
+        raise ValidationError({"to_agency": _("That agency is not taking tickets.")})
+    from_agency = ticket.agency
+    TicketTransfer.objects.create(
+        ticket=ticket, from_agency=from_agency, to_agency=to_agency, reason=reason,
+        actor=actor, created_at=_now(),
+    )  # fmt: skip
+    ticket.agency = to_agency
+    ticket.team = team_for(ticket.category, to_agency)
+    ticket.assignee = None
+    _event(
+        ticket, TicketEvent.Kind.TRANSFER, actor, body=reason,
+        old=from_agency.code, new=to_agency.code, team=ticket.team.name if ticket.team else None,
+    )  # fmt: skip
+    if ticket.status not in (Status.NEW, Status.RESOLVED):
+        _set_status(ticket, Status.NEW, actor, reason="transferred")
+    _touch(ticket, "agency", "team", "assignee", "status", "resolved_at", "closed_at")
+    assignee = _auto_assign(ticket)
+    if assignee:
+        _assign(ticket, assignee, None)
+        _touch(ticket, "assignee", "status")
+    return ticket
+
+
+@transaction.atomic
+def ticket_merge(*, duplicate: Ticket, target: Ticket, actor: User) -> Ticket:
+    """Closes `duplicate` with a pointer to `target`; its requester follows the target."""
+    if duplicate.pk == target.pk:
+        raise ValidationError({"target": _("A ticket cannot be merged into itself.")})
+    first, second = sorted([duplicate, target], key=lambda t: t.pk)
+    first, second = _lock(first), _lock(second)
+    duplicate, target = (first, second) if first.pk == duplicate.pk else (second, first)
+    if duplicate.status == Status.CLOSED:
+        raise ValidationError(_("This ticket is closed: reopen it before changing it."))
+    if target.status == Status.CLOSED:
+        raise ValidationError({"target": _("Merge into an open ticket, not a closed one.")})
+    if target.agency_id != duplicate.agency_id:
+        raise ValidationError({"target": _("Merge into a ticket of the same agency.")})
+    duplicate.merged_into = target
+    _event(duplicate, TicketEvent.Kind.MERGE, actor, into=target.reference)
+    _set_status(duplicate, Status.CLOSED, actor, reason=f"merged into {target.reference}")
+    _touch(duplicate, "merged_into", "status", "resolved_at", "closed_at")
+    if duplicate.requester_id != target.requester_id:
+        target.watchers.add(duplicate.requester_id)
+    target.watchers.add(*duplicate.watchers.exclude(pk=target.requester_id))
+    _event(target, TicketEvent.Kind.MERGE, actor, merged=duplicate.reference)
+    _touch(target)
+    return target
+
+
+@transaction.atomic
+def ticket_link(*, ticket: Ticket, other: Ticket, actor: User) -> None:
+    if ticket.pk == other.pk:
+        raise ValidationError({"other": _("A ticket cannot be linked to itself.")})
+    low, high = sorted([ticket, other], key=lambda t: t.pk)
+    _link, created = TicketLink.objects.get_or_create(
+        from_ticket=low, to_ticket=high, defaults={"created_at": _now()}
+    )
+    if not created:
+        raise ValidationError({"other": _("These tickets are already linked.")})
+    _event(ticket, TicketEvent.Kind.LINK, actor, other=other.reference)
+    _event(other, TicketEvent.Kind.LINK, actor, other=ticket.reference)
+
+
+def search_query_filter(query: str, *, include_notes: bool) -> Q:
+    """Full-text match on the search documents, or a trigram match on reference or subject."""
+    from django.contrib.postgres.search import SearchQuery
+
+    search = SearchQuery(query, config=SEARCH_CONFIG, search_type="websearch")
+    condition = (
+        Q(search_public=search) | Q(reference__icontains=query) | Q(subject__trigram_similar=query)
+    )
+    if include_notes:
+        condition |= Q(search_notes=search)
+    return condition
