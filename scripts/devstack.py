@@ -30,7 +30,8 @@ from collections.abc import Iterator
 from pathlib import Path
 
 BASE_DIR = Path(__file__).resolve().parent.parent
-DEFAULT_DATA_DIR = BASE_DIR / ".devdata"
+# DEVSTACK_DATA_DIR keeps a separate pair of servers, for example for a second checkout.
+DEFAULT_DATA_DIR = Path(os.environ.get("DEVSTACK_DATA_DIR") or BASE_DIR / ".devdata")
 DATABASE_NAME = "govdesk"
 LOOPBACK = "127.0.0.1"
 # PostgreSQL refuses to run as root; as root the server runs as this unprivileged account.
@@ -144,6 +145,10 @@ class EmbeddedPostgres:
     def url(self, database: str = DATABASE_NAME) -> str:
         return f"postgres://postgres@{LOOPBACK}:{self.port}/{database}"
 
+    def stop_if_running(self) -> None:
+        self.started_here = True
+        self.stop()
+
     def stop(self) -> None:
         if not self.started_here:
             return
@@ -195,6 +200,12 @@ class EmbeddedRedis:
     def url(self) -> str:
         return f"redis://{LOOPBACK}:{self.port}/0"
 
+    def stop_if_running(self) -> None:
+        running = self.running_pid_and_port()
+        if running:
+            self.pid = running[0]
+            self.stop()
+
     def stop(self) -> None:
         if self.pid is None:
             return
@@ -209,32 +220,54 @@ class EmbeddedRedis:
         self.pid = None
 
 
+def _live_users(users_file: Path) -> list[int]:
+    try:
+        pids = [int(line) for line in users_file.read_text().split()]
+    except (OSError, ValueError):
+        return []
+    return [pid for pid in pids if _pid_alive(pid)]
+
+
 @contextlib.contextmanager
 def embedded_services(data_dir: Path = DEFAULT_DATA_DIR) -> Iterator[dict[str, str]]:
-    """Yields the environment to run with; stops, on the way out, what it started."""
+    """Yields the environment to run with, starting the embedded servers if need be.
+
+    Several commands may share the servers (a `make run` and a `make test` at once): each
+    registers its pid in .devdata/users, and the last one out stops the servers, whichever
+    of them started them. Nothing else stops them but `make stop`.
+    """
     import fasteners
 
     env: dict[str, str] = {}
-    started: list[EmbeddedPostgres | EmbeddedRedis] = []
+    servers: list[EmbeddedPostgres | EmbeddedRedis] = []
     data_dir.mkdir(parents=True, exist_ok=True)
+    lock = fasteners.InterProcessLock(str(data_dir / ".lock"))
+    users_file = data_dir / "users"
     try:
-        with fasteners.InterProcessLock(str(data_dir / ".lock")):
+        with lock:
+            users_file.write_text(
+                "\n".join(map(str, {*_live_users(users_file), os.getpid()})) + "\n"
+            )
             if not os.environ.get("DATABASE_URL"):
                 postgres = EmbeddedPostgres(data_dir)
-                started.append(postgres)
+                servers.append(postgres)
                 postgres.start()
                 env["DATABASE_URL"] = postgres.url()
                 print(f"devstack: PostgreSQL on {LOOPBACK}:{postgres.port}", file=sys.stderr)
             if not os.environ.get("REDIS_URL"):
                 redis = EmbeddedRedis(data_dir)
-                started.append(redis)
+                servers.append(redis)
                 redis.start()
                 env["REDIS_URL"] = redis.url()
                 print(f"devstack: Redis on {LOOPBACK}:{redis.port}", file=sys.stderr)
         yield env
     finally:
-        for server in reversed(started):
-            server.stop()
+        with lock:
+            others = [pid for pid in _live_users(users_file) if pid != os.getpid()]
+            users_file.write_text("".join(f"{pid}\n" for pid in others))
+            if not others:
+                for server in reversed(servers):
+                    server.stop_if_running()
 
 
 def _exec(command: list[str]) -> int:
@@ -316,14 +349,11 @@ def _stop_leftovers(data_dir: Path = DEFAULT_DATA_DIR) -> int:
     """Stops servers a killed `make run` left behind in .devdata/ (and only those)."""
     postgres = EmbeddedPostgres(data_dir)
     if postgres.running_pid_and_port():
-        postgres.started_here = True
-        postgres.stop()
+        postgres.stop_if_running()
         print("devstack: stopped the embedded PostgreSQL")
     redis = EmbeddedRedis(data_dir)
-    running = redis.running_pid_and_port()
-    if running:
-        redis.pid = running[0]
-        redis.stop()
+    if redis.running_pid_and_port():
+        redis.stop_if_running()
         print("devstack: stopped the embedded Redis")
     return 0
 
