@@ -1,0 +1,150 @@
+"""Business-time arithmetic: pure functions, no database, no settings.
+
+A `Schedule` is a time zone, open intervals for each weekday, and holidays. Two operations
+serve everything else (the SLA clock, reports):
+
+- `add_business_time(start, amount, schedule)`: the instant when `amount` of open time has
+  passed after `start`;
+- `business_time_between(start, end, schedule)`: how much open time lies between two instants.
+
+Intervals are in minutes of the local day, 0 <= start < end <= 1440, so an interval may end at
+midnight. Wall-clock boundaries become instants with the zone's rules; on the day clocks change,
+an interval spans the real time that passes (an hour more or less), and a boundary that falls in
+the skipped hour is moved to when the clocks jump, so intervals never overlap or run backwards.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
+
+MINUTES_PER_DAY = 24 * 60
+# A schedule whose holidays close every open day for this long has no open time at all.
+SEARCH_LIMIT_DAYS = 3 * 366
+
+
+class ScheduleError(ValueError):
+    """The schedule cannot be used: no open hours, or intervals out of order."""
+
+
+@dataclass(frozen=True)
+class Schedule:
+    time_zone: str
+    # weekday (Monday 0 .. Sunday 6) -> ((start minute, end minute), ...), sorted, disjoint
+    weekly: dict[int, tuple[tuple[int, int], ...]]
+    holidays: frozenset[date] = frozenset()
+    # (month, day) pairs closed every year
+    yearly_holidays: frozenset[tuple[int, int]] = frozenset()
+    zone: ZoneInfo = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "zone", ZoneInfo(self.time_zone))
+        validate_weekly(self.weekly)
+
+    def is_holiday(self, day: date) -> bool:
+        return day in self.holidays or (day.month, day.day) in self.yearly_holidays
+
+
+def validate_weekly(weekly: dict[int, tuple[tuple[int, int], ...]]) -> None:
+    if not any(weekly.get(day) for day in range(7)):
+        raise ScheduleError("The calendar has no open hours in the week.")
+    for day, intervals in weekly.items():
+        if day not in range(7):
+            raise ScheduleError(f"Weekday {day} does not exist.")
+        previous_end = -1
+        for start, end in intervals:
+            if not 0 <= start < end <= MINUTES_PER_DAY:
+                raise ScheduleError("Each interval must start before it ends, within the day.")
+            if start < previous_end:
+                raise ScheduleError("Intervals of one day must not overlap.")
+            previous_end = end
+
+
+def always_open(time_zone: str = "UTC") -> Schedule:
+    return Schedule(time_zone, dict.fromkeys(range(7), ((0, MINUTES_PER_DAY),)))
+
+
+def _local_to_utc(day: date, minute: int, zone: ZoneInfo) -> datetime:
+    local = datetime.combine(day, time()) + timedelta(minutes=minute)
+    instant = local.replace(tzinfo=zone).astimezone(UTC)
+    if instant.astimezone(zone).replace(tzinfo=None) != local:
+        # A wall time the clocks skip: the boundary is the moment they jump.
+        before = local.replace(tzinfo=zone, fold=1).astimezone(UTC)
+        instant = min(instant, max(before, _transition_after(before, zone)))
+    return instant
+
+
+def _transition_after(instant: datetime, zone: ZoneInfo) -> datetime:
+    """The first instant after `instant`, to the minute, whose UTC offset differs."""
+    offset = instant.astimezone(zone).utcoffset()
+    low, high = instant, instant + timedelta(hours=3)
+    while high - low > timedelta(minutes=1):
+        middle = low + (high - low) / 2
+        if middle.astimezone(zone).utcoffset() == offset:
+            low = middle
+        else:
+            high = middle
+    return high.replace(second=0, microsecond=0)
+
+
+def open_intervals(schedule: Schedule, after: datetime) -> Iterator[tuple[datetime, datetime]]:
+    """Open periods as (start, end) UTC instants, in order, from the local day of `after`.
+
+    Periods ending at or before `after` are skipped; a period containing `after` is cut to
+    start there.
+    """
+    if after.tzinfo is None:
+        raise ValueError("business time needs aware datetimes")
+    day = after.astimezone(schedule.zone).date() - timedelta(days=1)
+    cursor = after.astimezone(UTC)
+    closed_days = 0
+    while True:
+        intervals = () if schedule.is_holiday(day) else schedule.weekly.get(day.weekday(), ())
+        found = False
+        for start_minute, end_minute in intervals:
+            start = max(_local_to_utc(day, start_minute, schedule.zone), cursor)
+            end = _local_to_utc(day, end_minute, schedule.zone)
+            if end > start:
+                found = True
+                yield start, end
+                cursor = end
+        closed_days = 0 if found else closed_days + 1
+        if closed_days > SEARCH_LIMIT_DAYS:
+            raise ScheduleError("The calendar has no open time in the next three years.")
+        day += timedelta(days=1)
+
+
+def add_business_time(start: datetime, amount: timedelta, schedule: Schedule) -> datetime:
+    """The instant at which `amount` of open time has passed since `start`."""
+    if amount < timedelta(0):
+        raise ValueError("cannot add a negative amount of business time")
+    if amount == timedelta(0):
+        return start
+    remaining = amount
+    for open_start, open_end in open_intervals(schedule, start):
+        available = open_end - open_start
+        if remaining <= available:
+            return (open_start + remaining).astimezone(start.tzinfo)
+        remaining -= available
+    raise AssertionError("open_intervals never ends")  # pragma: no cover
+
+
+def business_time_between(start: datetime, end: datetime, schedule: Schedule) -> timedelta:
+    """The open time between two instants; zero when `end` is not after `start`."""
+    if end <= start:
+        return timedelta(0)
+    total = timedelta(0)
+    end_utc = end.astimezone(UTC)
+    for open_start, open_end in open_intervals(schedule, start):
+        if open_start >= end_utc:
+            break
+        total += min(open_end, end_utc) - open_start
+    return total
+
+
+def is_open_at(instant: datetime, schedule: Schedule) -> bool:
+    for open_start, open_end in open_intervals(schedule, instant):
+        return open_start <= instant.astimezone(UTC) < open_end
+    return False  # pragma: no cover
