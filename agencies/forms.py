@@ -4,7 +4,7 @@ from django import forms
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
-from agencies.models import AGENCY_CODE_VALIDATOR, Agency, validate_domain
+from agencies.models import AGENCY_CODE_VALIDATOR, Agency, Team, validate_domain
 
 TIME_ZONE_CHOICES = [(name, name) for name in sorted(zoneinfo.available_timezones())]
 
@@ -78,6 +78,15 @@ class AgencyForm(forms.Form):
 class TeamForm(forms.Form):
     name = forms.CharField(label=_("Name"), max_length=120)
     description = forms.CharField(label=_("Description"), max_length=300, required=False)
+    # Not required, so that a form posted without it (an older page, a script) means "none".
+    assignment = forms.TypedChoiceField(
+        label=_("Automatic assignment"),
+        choices=Team.Assignment.choices,
+        required=False,
+        empty_value=Team.Assignment.NONE,
+        initial=Team.Assignment.NONE,
+        help_text=_("Who receives each new ticket of this team, if anyone does automatically."),
+    )
     members = forms.ModelMultipleChoiceField(
         label=_("Members"),
         queryset=None,
@@ -92,3 +101,28 @@ class TeamForm(forms.Form):
         self.fields["members"].queryset = staff
         if not editing:
             del self.fields["is_active"]
+
+
+class IntakeTeamForm(forms.Form):
+    """Which team receives the agency's tickets whose category names no team of it."""
+
+    intake_team = forms.TypedChoiceField(
+        label=_("Intake team"),
+        coerce=int,
+        required=False,
+        empty_value=None,
+        help_text=_(
+            "Receives the tickets whose category names no team of this agency, such as a "
+            "broken printer reported under a government-wide category."
+        ),
+    )
+
+    def __init__(self, *args, teams: list[Team], current: int | None, **kwargs):
+        super().__init__(*args, **kwargs)
+        # From the teams the page already lists: no query of its own.
+        self.teams = {team.pk: team for team in teams if team.is_active or team.pk == current}
+        self.fields["intake_team"].choices = [
+            ("", _("None: the tickets wait in the agency's queue, in no team")),
+            *((pk, team.name) for pk, team in self.teams.items()),
+        ]
+        self.fields["intake_team"].initial = current

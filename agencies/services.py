@@ -118,13 +118,21 @@ def _check_team_members(agency: Agency, members: list[User]) -> None:
 
 @transaction.atomic
 def team_create(
-    *, agency: Agency, name: str, actor: User, description: str = "", members: list[User] = ()
+    *,
+    agency: Agency,
+    name: str,
+    actor: User,
+    description: str = "",
+    members: list[User] = (),
+    assignment: str = Team.Assignment.NONE,
 ) -> Team:
     if not agency.is_active:
         raise ValidationError(_("This agency is inactive: reactivate it before adding teams."))
     members = list(members)
     _check_team_members(agency, members)
-    team = Team(agency=agency, name=name.strip(), description=description.strip())
+    team = Team(
+        agency=agency, name=name.strip(), description=description.strip(), assignment=assignment
+    )
     team.full_clean()
     team.save()
     team.members.set(members)
@@ -133,6 +141,7 @@ def team_create(
         action="team.created",
         target=team,
         agency=agency,
+        assignment=assignment,
         members=[m.email for m in members],
     )
     return team
@@ -147,13 +156,15 @@ def team_update(
     actor: User,
     description: str = "",
     members: list[User] = (),
+    assignment: str = Team.Assignment.NONE,
 ) -> Team:
     team = Team.objects.select_for_update().get(pk=team.pk)
     members = list(members)
     _check_team_members(team.agency, members)
     team.name, team.description, team.is_active = name.strip(), description.strip(), is_active
+    team.assignment = assignment
     team.full_clean()
-    team.save(update_fields=["name", "description", "is_active"])
+    team.save(update_fields=["name", "description", "is_active", "assignment"])
     team.members.set(members)
     audit_record(
         actor=actor,
@@ -161,6 +172,33 @@ def team_update(
         target=team,
         agency=team.agency,
         is_active=is_active,
+        assignment=assignment,
         members=[m.email for m in members],
     )
     return team
+
+
+@transaction.atomic
+def agency_set_intake_team(*, agency: Agency, team: Team | None, actor: User) -> Agency:
+    """Chooses the team that receives the agency's tickets whose category names no team."""
+    agency = Agency.objects.select_for_update().get(pk=agency.pk)
+    if team is not None and team.agency_id != agency.pk:
+        raise ValidationError({"intake_team": _("Choose one of this agency's own teams.")})
+    if team is not None and not team.is_active and team.pk != agency.intake_team_id:
+        raise ValidationError(
+            {"intake_team": _("%(team)s is inactive: choose an active team.") % {"team": team.name}}
+        )
+    old = agency.intake_team
+    if getattr(old, "pk", None) == getattr(team, "pk", None):
+        return agency
+    agency.intake_team = team
+    agency.save(update_fields=["intake_team"])
+    audit_record(
+        actor=actor,
+        action="agency.intake_team_changed",
+        target=agency,
+        agency=agency,
+        old=old.name if old else None,
+        new=team.name if team else None,
+    )
+    return agency

@@ -11,7 +11,7 @@ from accounts.permissions import Right, membership_has_right
 from accounts.selectors import members_of_agency
 from accounts.services import member_add, member_change_role, member_remove
 from agencies import selectors, services
-from agencies.forms import AgencyForm, TeamForm
+from agencies.forms import AgencyForm, IntakeTeamForm, TeamForm
 from helpdesk.forms import form_add_service_error
 
 
@@ -71,9 +71,31 @@ def agency_edit(request, code: str):
 
 @login_required
 def team_list(request, code: str):
+    """The agency's teams, and (a POST) the choice of its intake team."""
     agency = selectors.agency_get_for_manager(request.membership, code, Right.MANAGE_TEAMS)
-    teams = selectors.teams_of_agency(agency)
-    return render(request, "agencies/team_list.html", {"agency": agency, "teams": teams})
+    teams = list(selectors.teams_of_agency(agency))
+    may_configure = membership_has_right(request.membership, Right.CONFIGURE_AGENCY, agency)
+    if request.method == "POST" and not may_configure:
+        raise PermissionDenied
+    form = IntakeTeamForm(request.POST or None, teams=teams, current=agency.intake_team_id)
+    if request.method == "POST" and form.is_valid():
+        team = form.teams.get(form.cleaned_data["intake_team"])
+        try:
+            services.agency_set_intake_team(agency=agency, team=team, actor=request.user)
+        except ValidationError as error:
+            form_add_service_error(form, error)
+        else:
+            if team:
+                text = _("%(team)s now receives the tickets no other team is named for.")
+                messages.success(request, text % {"team": team.name})
+            else:
+                messages.success(request, _("The agency has no intake team now."))
+            return redirect("team_list", code=agency.code)
+    return render(
+        request,
+        "agencies/team_list.html",
+        {"agency": agency, "teams": teams, "intake_form": form if may_configure else None},
+    )
 
 
 @login_required
@@ -98,6 +120,7 @@ def team_edit(request, code: str, team_id: int):
     initial = {
         "name": team.name,
         "description": team.description,
+        "assignment": team.assignment,
         "members": list(team.members.all()),
         "is_active": team.is_active,
     }

@@ -15,5 +15,6 @@ urlpatterns = [
     path("accounts/", include("allauth.urls")),
     path("profile/", include("accounts.urls")),
     path("", include("agencies.urls")),
+    path("", include("tickets.urls")),
     path("django-admin/", admin.site.urls),
 ]

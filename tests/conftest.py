@@ -86,6 +86,11 @@ def mof_head(mof):
 
 
 @pytest.fixture
+def moh_requester(moh):
+    return _person("requester@moh.gov.test", moh, Role.REQUESTER, "Fatu Kamara")
+
+
+@pytest.fixture
 def moh_agent(moh):
     return _person("agent@moh.gov.test", moh, Role.AGENT, "Emmanuel Sirleaf")
 

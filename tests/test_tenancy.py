@@ -7,9 +7,12 @@ until it is added to OBJECT_ARGUMENTS and checked.
 import re
 
 import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import URLPattern, URLResolver, get_resolver
 
 from tests.factories import TeamFactory
+from tickets.attachments import attachments_check, ticket_create_with_attachments
+from tickets.models import Category
 
 OWN_APPS = ("agencies", "accounts", "helpdesk", "tickets")
 
@@ -26,12 +29,23 @@ def own_patterns(resolver=None, prefix=""):
 
 
 @pytest.fixture
-def mof_objects(mof, mof_agent, mof_head):
+def mof_objects(mof, mof_agent, mof_head, mof_requester, settings, tmp_path):
+    settings.MEDIA_ROOT = tmp_path
     team = TeamFactory(agency=mof, name="Service desk")
+    category = Category.objects.create(name="Payroll", slug="mof-payroll", agency=mof)
+    ticket = ticket_create_with_attachments(
+        requester=mof_requester, requester_agency=mof, category=category,
+        subject="Payslip missing", description="No payslip this month.",
+        impact="low", urgency="low",
+        files=attachments_check([SimpleUploadedFile("note.txt", b"payslip", "text/plain")]),
+    )  # fmt: skip
     return {
         "code": "MOF",
         "team_id": team.pk,
         "membership_id": mof_agent.memberships.get().pk,
+        "reference": ticket.reference,
+        "token": ticket.attachments.get().token,
+        "slug": category.slug,
     }
 
 
@@ -48,7 +62,7 @@ def test_it_knows_every_argument_of_every_route(mof_objects):
     assert names <= set(mof_objects), f"add {names - set(mof_objects)} to mof_objects"
 
 
-@pytest.mark.parametrize("outsider", ["moh_head", "moh_agent", "council_member", "mof_requester"])
+@pytest.mark.parametrize("outsider", ["moh_head", "moh_agent", "council_member", "moh_requester"])
 def test_it_answers_404_to_outsiders_on_every_route_with_an_id(
     client, request, mof_objects, outsider
 ):
@@ -67,7 +81,10 @@ def test_it_serves_the_same_routes_to_the_agencys_own_admin(client, mof_head, mo
     client.force_login(mof_head)
     for name, url in routes_with_arguments(mof_objects):
         if name != "agency_edit":
-            assert client.get(url).status_code in (200, 405), f"GET {url} ({name})"
+            response = client.get(url)
+            if response.streaming:  # reading to the end closes the downloaded file
+                b"".join(response.streaming_content)
+            assert response.status_code in (200, 405), f"GET {url} ({name})"
 
 
 def test_it_answers_every_route_without_a_500_when_signed_out(client, mof_objects):

@@ -6,26 +6,48 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('agencies', '0001_initial'),
+        ("agencies", "0001_initial"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='agency',
-            name='intake_team',
-            field=models.ForeignKey(blank=True, help_text='Receives tickets whose category names no team of this agency.', null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to='agencies.team', verbose_name='intake team'),
+            model_name="agency",
+            name="intake_team",
+            field=models.ForeignKey(
+                blank=True,
+                help_text="Receives tickets whose category names no team of this agency.",
+                null=True,
+                on_delete=django.db.models.deletion.SET_NULL,
+                related_name="+",
+                to="agencies.team",
+                verbose_name="intake team",
+            ),
         ),
         migrations.AddField(
-            model_name='team',
-            name='assignment',
-            field=models.CharField(choices=[('none', 'None: agents take tickets from the queue'), ('round_robin', "Round robin among the team's agents"), ('fewest_open', 'The agent with the fewest open tickets')], default='none', max_length=20, verbose_name='automatic assignment'),
+            model_name="team",
+            name="assignment",
+            field=models.CharField(
+                choices=[
+                    ("none", "None: agents take tickets from the queue"),
+                    ("round_robin", "Round robin among the team's agents"),
+                    ("fewest_open", "The agent with the fewest open tickets"),
+                ],
+                default="none",
+                max_length=20,
+                verbose_name="automatic assignment",
+            ),
         ),
         migrations.AddField(
-            model_name='team',
-            name='last_assigned_to',
-            field=models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL),
+            model_name="team",
+            name="last_assigned_to",
+            field=models.ForeignKey(
+                blank=True,
+                null=True,
+                on_delete=django.db.models.deletion.SET_NULL,
+                related_name="+",
+                to=settings.AUTH_USER_MODEL,
+            ),
         ),
     ]

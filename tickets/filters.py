@@ -1,0 +1,224 @@
+"""The agent queue: which tickets, in what order, narrowed by a plain GET form.
+
+The queryset always comes from `selectors.tickets_visible_to`; this module only narrows and
+orders it, and reads the short lists (teams, agents, categories, agencies) the form offers.
+"""
+
+from dataclasses import dataclass, field
+
+from django import forms
+from django.db.models import Q, QuerySet
+from django.utils.translation import gettext_lazy as _
+
+from accounts.models import Membership, Role, User
+from agencies.models import Agency, Team
+from tickets import selectors
+from tickets.agent_forms import ME, NOBODY, ObjectChoiceField, assignee_choices
+from tickets.models import Category, Priority, Ticket
+from tickets.services import search_query_filter
+
+PAGE_SIZE = 25
+
+
+class QueueView:
+    MINE = "mine"
+    UNASSIGNED = "unassigned"
+    ALL = "all"
+    choices = [
+        (MINE, _("Mine")),
+        (UNASSIGNED, _("Unassigned in my teams")),
+        (ALL, _("All open in my agency")),
+    ]
+    default = MINE
+
+
+class Sort:
+    PRIORITY = "priority"
+    UPDATED = "updated"
+    AGE = "age"
+    choices = [
+        (PRIORITY, _("Priority: P1 first, then oldest")),
+        (UPDATED, _("Recently updated first")),
+        (AGE, _("Oldest first")),
+    ]
+    # A last key on the id keeps pages stable when two tickets share a time.
+    orderings = {
+        PRIORITY: ("priority", "created_at", "pk"),
+        UPDATED: ("-updated_at", "-pk"),
+        AGE: ("created_at", "pk"),
+    }
+
+
+@dataclass
+class QueueLists:
+    """What the filter and bulk forms offer: read once per page, whatever the rows."""
+
+    agency: Agency | None
+    agencies: list[Agency] = field(default_factory=list)
+    teams: list[Team] = field(default_factory=list)
+    agents: list[User] = field(default_factory=list)
+    categories: list[Category] = field(default_factory=list)
+
+
+def queue_lists(membership: Membership, agency_code: str = "") -> QueueLists:
+    """The agency being worked and the lists of its teams, agents and categories.
+
+    Agency staff work their membership's agency. A platform admin works every agency, or the
+    one chosen in the agency filter (by code).
+    """
+    if membership.role == Role.PLATFORM_ADMIN:
+        agencies = list(Agency.objects.order_by("name"))
+        wanted = agency_code.strip().upper()
+        agency = next((a for a in agencies if a.code == wanted), None)
+    else:
+        agencies, agency = [], membership.agency
+    teams = Team.objects.select_related("agency").order_by("agency__name", "name")
+    categories = Category.objects.select_related("parent").order_by("parent__name", "name")
+    if agency is not None:
+        teams = teams.filter(agency=agency)
+        categories = categories.filter(
+            Q(agency__isnull=True) | Q(agency=agency) | Q(handling_agency=agency)
+        )
+        agents = list(selectors.agents_of_agency(agency.pk))
+    else:
+        agents = []
+    return QueueLists(
+        agency=agency,
+        agencies=agencies,
+        teams=list(teams),
+        agents=agents,
+        categories=list(categories),
+    )
+
+
+class QueueFilterForm(forms.Form):
+    view = forms.ChoiceField(choices=QueueView.choices, required=False, widget=forms.HiddenInput)
+    q = forms.CharField(
+        label=_("Search"),
+        required=False,
+        max_length=200,
+        help_text=_("Words from the subject, description, replies or notes, or a reference."),
+    )
+    agency = forms.ChoiceField(label=_("Agency"), required=False)
+    status = forms.ChoiceField(
+        label=_("Status"),
+        required=False,
+        choices=[("", _("Any open status")), *Ticket.Status.choices],
+    )
+    priority = forms.ChoiceField(
+        label=_("Priority"), required=False, choices=[("", _("Any priority")), *Priority.choices]
+    )
+    team = ObjectChoiceField(label=_("Team"), required=False)
+    assignee = forms.ChoiceField(label=_("Assignee"), required=False)
+    category = ObjectChoiceField(label=_("Category"), required=False)
+    sort = forms.ChoiceField(label=_("Sort by"), required=False, choices=Sort.choices)
+
+    def __init__(self, *args, lists: QueueLists, **kwargs):
+        kwargs.setdefault("auto_id", "filter-%s")
+        super().__init__(*args, **kwargs)
+        if lists.agencies:
+            self.fields["agency"].choices = [("", _("All agencies"))] + [
+                (a.code, f"{a.name} ({a.code})") for a in lists.agencies
+            ]
+        else:
+            del self.fields["agency"]
+        several_agencies = lists.agency is None
+        self.fields["team"].set_objects(
+            lists.teams,
+            empty_label=_("Any team"),
+            label_from=(lambda t: f"{t.agency.code} · {t.name}") if several_agencies else str,
+        )
+        self.fields["assignee"].choices = assignee_choices(lists.agents, empty=_("Anyone"))
+        self.fields["category"].set_objects(lists.categories, empty_label=_("Any category"))
+
+    @property
+    def is_filtered(self) -> bool:
+        names = ("q", "status", "priority", "team", "assignee", "category", "agency")
+        return any(self.data.get(name) for name in names)
+
+    def values(self) -> dict:
+        """The valid filters; a bad value in one field leaves the others working."""
+        self.is_valid()
+        values = {name: self.cleaned_data.get(name) for name in self.fields}
+        values["view"] = values.get("view") or QueueView.default
+        values["sort"] = values.get("sort") or Sort.PRIORITY
+        return values
+
+
+def queue_tickets(
+    *, user: User, membership: Membership, agency: Agency | None, filters: dict
+) -> QuerySet[Ticket]:
+    """The queue: the selector's door, narrowed to the agency being worked, then filtered.
+
+    Tickets the agency transferred away stay visible to it on their own pages, but they are
+    another agency's work now and never appear here.
+    """
+    tickets = selectors.tickets_visible_to(user, membership)
+    if agency is not None:
+        tickets = tickets.filter(agency=agency)
+    view = filters["view"]
+    if view == QueueView.MINE:
+        tickets = tickets.filter(assignee=user)
+    elif view == QueueView.UNASSIGNED:
+        # One team per ticket and one row per (team, member): the join adds no duplicates.
+        tickets = tickets.filter(assignee__isnull=True, team__members=user)
+    if filters.get("status"):
+        tickets = tickets.filter(status=filters["status"])
+    else:
+        tickets = tickets.exclude(status__in=Ticket.CLOSED_STATUSES)
+    if filters.get("priority"):
+        tickets = tickets.filter(priority=filters["priority"])
+    if filters.get("team"):
+        tickets = tickets.filter(team=filters["team"])
+    assignee = filters.get("assignee")
+    if assignee == ME:
+        tickets = tickets.filter(assignee=user)
+    elif assignee == NOBODY:
+        tickets = tickets.filter(assignee__isnull=True)
+    elif assignee:
+        tickets = tickets.filter(assignee=int(assignee))
+    if filters.get("category"):
+        tickets = tickets.filter(category=filters["category"])
+    if filters.get("q"):
+        tickets = tickets.filter(search_query_filter(filters["q"].strip(), include_notes=True))
+    # The list shows none of the long text: leave it, and the search documents, in the database.
+    tickets = tickets.defer("description", "search_public", "search_notes")
+    return tickets.order_by(*Sort.orderings[filters["sort"]])
+
+
+def log_call_categories(membership: Membership) -> list[Category]:
+    """Services an agent may log a call under: government-wide ones and their agency's own."""
+    categories = Category.objects.filter(is_active=True).select_related("parent")
+    if membership.role != Role.PLATFORM_ADMIN:
+        categories = categories.filter(Q(agency__isnull=True) | Q(agency=membership.agency_id))
+    return list(categories.order_by("parent__name", "name"))
+
+
+@dataclass
+class PanelLists:
+    teams: list[Team]
+    agents: list[User]
+    categories: list[Category]
+    agencies: list[Agency]
+
+
+def agent_panel_lists(ticket: Ticket, *, agencies: bool = True) -> PanelLists:
+    """What the agent panel offers for a ticket: its handling agency's teams, agents and
+    categories (keeping the ticket's current ones even if retired), and the agencies it may be
+    transferred to. Four queries, or three without the agencies."""
+    teams = Team.objects.filter(agency=ticket.agency_id).filter(
+        Q(is_active=True) | Q(pk=ticket.team_id)
+    )
+    usable = Q(is_active=True) & (Q(agency__isnull=True) | Q(agency=ticket.agency_id))
+    categories = Category.objects.filter(usable | Q(pk=ticket.category_id)).select_related("parent")
+    return PanelLists(
+        teams=list(teams.order_by("name")),
+        agents=list(selectors.agents_of_agency(ticket.agency_id)),
+        categories=list(categories.order_by("parent__name", "name")),
+        agencies=transfer_agencies(ticket) if agencies else [],
+    )
+
+
+def transfer_agencies(ticket: Ticket) -> list[Agency]:
+    """The agencies taking tickets, other than the one handling this one."""
+    return list(Agency.objects.filter(is_active=True).exclude(pk=ticket.agency_id).order_by("name"))
