@@ -391,7 +391,13 @@ def tickets_bulk_update(
     """Applies one change to several tickets; all or nothing."""
     changed = 0
     for ticket in sorted(tickets, key=lambda t: t.pk):  # one lock order: no deadlocks
-        ticket_update(ticket=ticket, actor=actor, status=status, assignee=assignee)
+        try:
+            ticket_update(ticket=ticket, actor=actor, status=status, assignee=assignee)
+        except ValidationError as error:
+            # With many tickets selected, say which one refused; nothing was changed.
+            raise ValidationError(
+                [f"{ticket.reference}: {message}" for message in error.messages]
+            ) from None
         changed += 1
     return changed
 
@@ -512,8 +518,9 @@ def ticket_link(*, ticket: Ticket, other: Ticket, actor: User) -> None:
     )
     if not created:
         raise ValidationError({"other": _("These tickets are already linked.")})
-    _event(ticket, TicketEvent.Kind.LINK, actor, other=other.reference)
-    _event(other, TicketEvent.Kind.LINK, actor, other=ticket.reference)
+    # Links are the agents' working notes: the requester of one ticket may not open the other.
+    _event(ticket, TicketEvent.Kind.LINK, actor, public=False, other=other.reference)
+    _event(other, TicketEvent.Kind.LINK, actor, public=False, other=ticket.reference)
 
 
 def search_query_filter(query: str, *, include_notes: bool) -> Q:

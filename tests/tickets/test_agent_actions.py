@@ -171,7 +171,9 @@ def test_it_changes_nothing_when_the_service_refuses_one_ticket(
         "/queue/bulk/",
         {"tickets": [still_open.pk, already_closed.pk], "action": "assign", "assignee": "me"},
     )
-    assert texts(response)[0].startswith("Nothing was changed: This ticket is closed")
+    assert texts(response)[0].startswith(
+        f"Nothing was changed: {already_closed.reference}: This ticket is closed"
+    )
     assert refreshed(still_open).assignee is None
 
 
