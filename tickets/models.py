@@ -212,6 +212,26 @@ class Ticket(models.Model):
     first_response_at = models.DateTimeField(_("first response"), null=True, blank=True)
     resolved_at = models.DateTimeField(_("resolved"), null=True, blank=True)
     closed_at = models.DateTimeField(_("closed"), null=True, blank=True)
+    # -- The SLA clock (tickets/sla.py keeps these; see ARCHITECTURE.md) --
+    sla_policy = models.ForeignKey(
+        "agencies.SLAPolicy",
+        verbose_name=_("service level"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    response_due_at = models.DateTimeField(_("first response due"), null=True, blank=True)
+    resolution_due_at = models.DateTimeField(_("resolution due"), null=True, blank=True)
+    # Business time used before `sla_running_since`, over earlier holdings and pauses.
+    sla_used_seconds = models.PositiveIntegerField(default=0)
+    # When the clock last started counting; empty while it is stopped (paused or resolved).
+    sla_running_since = models.DateTimeField(null=True, blank=True)
+    sla_paused_since = models.DateTimeField(_("paused since"), null=True, blank=True)
+    response_breached = models.BooleanField(_("response breached"), default=False)
+    resolution_breached = models.BooleanField(_("resolution breached"), default=False)
+    escalation_level = models.PositiveSmallIntegerField(default=0)
+    next_escalation_at = models.DateTimeField(null=True, blank=True, db_index=True)
     # Bumped by every change; forms carry it so that two agents editing at once do not
     # silently overwrite each other.
     version = models.PositiveIntegerField(default=1)
@@ -289,6 +309,8 @@ class TicketEvent(models.Model):
         MERGE = "merge", _("Merged")
         LINK = "link", _("Linked")
         WATCHER = "watcher", _("Watcher added")
+        SLA = "sla", _("Service level changed")
+        ESCALATION = "escalation", _("Escalated")
 
     ticket = models.ForeignKey(Ticket, on_delete=models.PROTECT, related_name="events")
     kind = models.CharField(max_length=20, choices=Kind.choices)
@@ -313,6 +335,29 @@ class TicketEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.ticket_id} {self.kind} {self.created_at:%Y-%m-%d %H:%M}"
+
+
+class TicketHolding(models.Model):
+    """A stretch of time one agency held a ticket, and the business time it used.
+
+    The requester's clock runs on across transfers; the Council judges each agency on its own
+    holdings, so a transfer near the deadline does not count against the receiver.
+    """
+
+    ticket = models.ForeignKey(Ticket, on_delete=models.CASCADE, related_name="holdings")
+    agency = models.ForeignKey("agencies.Agency", on_delete=models.PROTECT, related_name="+")
+    started_at = models.DateTimeField()
+    ended_at = models.DateTimeField(null=True, blank=True)
+    # The ticket's sla_used_seconds when the holding began, and what it used by the end.
+    used_seconds_at_start = models.PositiveIntegerField(default=0)
+    business_seconds = models.PositiveIntegerField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["started_at", "id"]
+        indexes = [models.Index(fields=["agency", "started_at"], name="holding_agency_start")]
+
+    def __str__(self) -> str:
+        return f"{self.ticket_id} at {self.agency_id} from {self.started_at:%Y-%m-%d}"
 
 
 class TicketTransfer(models.Model):

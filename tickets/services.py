@@ -10,6 +10,7 @@ from django.utils.translation import gettext as _
 
 from accounts.models import AGENCY_STAFF_ROLES, Membership, User
 from agencies.models import Agency, Team
+from tickets import sla
 from tickets.models import (
     Category,
     Level,
@@ -48,7 +49,8 @@ def _lock(ticket: Ticket, expected_version: int | None = None) -> Ticket:
 def _touch(ticket: Ticket, *fields: str) -> None:
     ticket.updated_at = _now()
     ticket.version = F("version") + 1
-    ticket.save(update_fields=["updated_at", "version", *fields])
+    # The clock's fields go with every save: any change of status or priority may move them.
+    ticket.save(update_fields={"updated_at", "version", *fields, *sla.CLOCK_FIELDS})
     ticket.refresh_from_db(fields=["version"])
 
 
@@ -214,6 +216,7 @@ def ticket_create(
         created_at=now,
         updated_at=now,
     )
+    ticket.save(update_fields=sla.clock_start(ticket, now))
     _event(
         ticket,
         TicketEvent.Kind.CREATED,
@@ -259,6 +262,7 @@ def ticket_reply(
         if ticket.first_response_at is None:
             ticket.first_response_at = event.created_at
             fields.append("first_response_at")
+            sla.clock_first_response(ticket, event.created_at)
         if ticket.status == Status.NEW:
             _set_status(ticket, Status.OPEN, author)
             fields += ["status"]
@@ -286,6 +290,7 @@ def _set_status(ticket: Ticket, status: str, actor: User | None, reason: str | N
         ticket.resolved_at = None
         ticket.closed_at = None
     _event(ticket, TicketEvent.Kind.STATUS, actor, old=old, new=status, reason=reason)
+    sla.clock_status_changed(ticket, old, status, now, actor)
 
 
 # -- Agents' changes -------------------------------------------------------------------------
@@ -330,6 +335,7 @@ def ticket_update(
             impact=impact, urgency=urgency,
         )  # fmt: skip
         fields += ["impact", "urgency", "priority"]
+        sla.clock_priority_changed(ticket, _now(), actor)
     if category is not None and category.pk != ticket.category_id:
         if not category.is_active:
             raise ValidationError({"category": _("This service is no longer offered.")})
@@ -472,6 +478,7 @@ def ticket_transfer(*, ticket: Ticket, to_agency: Agency, reason: str, actor: Us
         ticket, TicketEvent.Kind.TRANSFER, actor, body=reason,
         old=from_agency.code, new=to_agency.code, team=ticket.team.name if ticket.team else None,
     )  # fmt: skip
+    sla.clock_transferred(ticket, from_agency, _now(), actor)
     if ticket.status not in (Status.NEW, Status.RESOLVED):
         _set_status(ticket, Status.NEW, actor, reason="transferred")
     _touch(ticket, "agency", "team", "assignee", "status", "resolved_at", "closed_at")

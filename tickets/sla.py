@@ -1,0 +1,302 @@
+"""The SLA clock of a ticket.
+
+The clock counts business time in the handling agency's calendar (or around the clock, as the
+policy says). It keeps two numbers on the ticket: `sla_used_seconds`, the business time used
+before `sla_running_since`, and `sla_running_since`, when it last started counting (empty
+while stopped). Everything else follows from them:
+
+- a due time is `add_business_time(running_since, target - used)`;
+- pausing adds the time since `running_since` to `used` and stops the clock, so resuming
+  later pushes the due times out by exactly the business time spent paused;
+- a transfer banks the time used under the old calendar and restarts counting under the new
+  agency's calendar and policy: the requester's clock never restarts;
+- a priority change recomputes the due times from the same numbers, that is from the start.
+
+These functions change the locked ticket in memory, write the SLA events, and return the
+names of the fields they changed; the calling service saves them in its transaction.
+"""
+
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+
+from django.conf import settings
+from django.db.models import Q
+
+from agencies.business_time import (
+    Schedule,
+    add_business_time,
+    always_open,
+    business_time_between,
+    open_intervals,
+)
+from agencies.models import Agency, BusinessCalendar, EscalationLevel, Holiday, SLAPolicy
+from tickets.models import Ticket, TicketEvent, TicketHolding
+
+CLOCK_FIELDS = [
+    "sla_policy",
+    "response_due_at",
+    "resolution_due_at",
+    "sla_used_seconds",
+    "sla_running_since",
+    "sla_paused_since",
+    "response_breached",
+    "resolution_breached",
+    "escalation_level",
+    "next_escalation_at",
+]
+
+
+# -- Calendars and policies ------------------------------------------------------------------
+
+
+def schedule_for_agency(agency: Agency) -> Schedule:
+    """The agency's working hours, with national holidays and its own."""
+    calendars = {
+        c.agency_id: c
+        for c in BusinessCalendar.objects.filter(Q(agency=agency) | Q(agency__isnull=True))
+    }
+    calendar = calendars.get(agency.pk) or calendars.get(None)
+    if calendar is None:
+        return Schedule(agency.time_zone, dict.fromkeys(range(5), ((8 * 60, 17 * 60),)))
+    holidays = Holiday.objects.filter(calendar__in=calendars.values())
+    weekly = {
+        int(day): tuple(tuple(interval) for interval in intervals)
+        for day, intervals in calendar.weekly_hours.items()
+        if intervals
+    }
+    return Schedule(
+        calendar.time_zone,
+        weekly,
+        holidays=frozenset(h.date for h in holidays if not h.recurs_yearly),
+        yearly_holidays=frozenset((h.date.month, h.date.day) for h in holidays if h.recurs_yearly),
+    )
+
+
+def policy_for(agency: Agency, priority: str) -> SLAPolicy | None:
+    """The agency's policy for the priority, else the government's default."""
+    policies = SLAPolicy.objects.filter(
+        Q(agency=agency) | Q(agency__isnull=True), priority=priority
+    ).prefetch_related("levels")
+    by_agency = {p.agency_id: p for p in policies}
+    return by_agency.get(agency.pk) or by_agency.get(None)
+
+
+@dataclass
+class Clock:
+    policy: SLAPolicy
+    schedule: Schedule
+
+    def add(self, start: datetime, seconds: float) -> datetime:
+        return add_business_time(start, timedelta(seconds=max(seconds, 0)), self.schedule)
+
+    def between(self, start: datetime, end: datetime) -> int:
+        return int(business_time_between(start, end, self.schedule).total_seconds())
+
+
+def clock_for(ticket: Ticket) -> Clock | None:
+    if ticket.sla_policy is None:
+        return None
+    policy = ticket.sla_policy
+    schedule = (
+        schedule_for_agency(ticket.agency)
+        if policy.business_hours
+        else always_open(settings.TIME_ZONE)
+    )
+    return Clock(policy, schedule)
+
+
+# -- Computing -------------------------------------------------------------------------------
+
+
+def _due(clock: Clock, ticket: Ticket, target_minutes: int, previous: datetime | None):
+    remaining = target_minutes * 60 - ticket.sla_used_seconds
+    if remaining <= 0 and previous is not None:
+        return previous  # the moment already passed; keep when it was
+    return clock.add(ticket.sla_running_since, remaining)
+
+
+def _levels(ticket: Ticket) -> list[EscalationLevel]:
+    return sorted(ticket.sla_policy.levels.all(), key=lambda level: (level.percent, level.clock))
+
+
+def _level_moment(clock: Clock, ticket: Ticket, level: EscalationLevel) -> datetime | None:
+    if level.clock == EscalationLevel.Clock.RESPONSE:
+        if ticket.first_response_at is not None:
+            return None
+        target = clock.policy.response_minutes
+    else:
+        target = clock.policy.resolution_minutes
+    return clock.add(
+        ticket.sla_running_since, target * 60 * level.percent / 100 - ticket.sla_used_seconds
+    )
+
+
+def _next_escalation(clock: Clock, ticket: Ticket) -> datetime | None:
+    if ticket.sla_running_since is None:
+        return None
+    moments = [
+        _level_moment(clock, ticket, level) for level in _levels(ticket)[ticket.escalation_level :]
+    ]
+    moments = [m for m in moments if m is not None]
+    return min(moments) if moments else None
+
+
+def _recompute(ticket: Ticket, clock: Clock, actor, reason: str, now: datetime) -> None:
+    old = (ticket.response_due_at, ticket.resolution_due_at)
+    if ticket.sla_running_since is not None:
+        if ticket.first_response_at is None:
+            ticket.response_due_at = _due(
+                clock, ticket, clock.policy.response_minutes, ticket.response_due_at
+            )
+        ticket.resolution_due_at = _due(
+            clock, ticket, clock.policy.resolution_minutes, ticket.resolution_due_at
+        )
+    ticket.next_escalation_at = _next_escalation(clock, ticket)
+    if old != (ticket.response_due_at, ticket.resolution_due_at):
+        TicketEvent.objects.create(
+            ticket=ticket,
+            kind=TicketEvent.Kind.SLA,
+            actor=actor,
+            is_public=False,
+            created_at=now,
+            data={
+                "reason": reason,
+                "policy": str(clock.policy),
+                "response_due_at": _iso(ticket.response_due_at),
+                "resolution_due_at": _iso(ticket.resolution_due_at),
+            },
+        )
+
+
+def _iso(moment: datetime | None) -> str | None:
+    return moment.isoformat() if moment else None
+
+
+def _bank(ticket: Ticket, clock: Clock, now: datetime) -> None:
+    """Adds the business time since the clock last started to what it has used."""
+    if ticket.sla_running_since is not None:
+        ticket.sla_used_seconds += clock.between(ticket.sla_running_since, now)
+        ticket.sla_running_since = None
+
+
+# -- Events in a ticket's life ---------------------------------------------------------------
+
+
+def clock_start(ticket: Ticket, now: datetime) -> list[str]:
+    """On creation: the policy, the due times, the first holding."""
+    TicketHolding.objects.create(ticket=ticket, agency=ticket.agency, started_at=now)
+    ticket.sla_policy = policy_for(ticket.agency, ticket.priority)
+    ticket.sla_running_since = now
+    clock = clock_for(ticket)
+    if clock is not None:
+        _recompute(ticket, clock, None, "created", now)
+    return CLOCK_FIELDS
+
+
+def clock_status_changed(ticket: Ticket, old: str, new: str, now: datetime, actor) -> list[str]:
+    """Pauses, resumes or stops the clock as the status says."""
+    clock = clock_for(ticket)
+    if clock is None:
+        return []
+    stopped_before = _is_stopped(clock.policy, old)
+    stopped_after = _is_stopped(clock.policy, new)
+    if stopped_after and not stopped_before:
+        _bank(ticket, clock, now)
+        ticket.sla_paused_since = now if new in _pausing(clock.policy) else None
+        ticket.next_escalation_at = None
+        if new in (Ticket.Status.RESOLVED, Ticket.Status.CLOSED):
+            ticket.resolution_breached = ticket.resolution_breached or bool(
+                ticket.resolution_due_at and now > ticket.resolution_due_at
+            )
+    elif stopped_before and not stopped_after:
+        ticket.sla_running_since = now
+        ticket.sla_paused_since = None
+        _recompute(ticket, clock, actor, "resumed", now)
+    return CLOCK_FIELDS
+
+
+def _pausing(policy: SLAPolicy) -> tuple[str, ...]:
+    return (
+        (Ticket.Status.PENDING, Ticket.Status.ON_HOLD)
+        if policy.pause_on_hold
+        else (Ticket.Status.PENDING,)
+    )
+
+
+def _is_stopped(policy: SLAPolicy, status: str) -> bool:
+    return status in (*_pausing(policy), Ticket.Status.RESOLVED, Ticket.Status.CLOSED)
+
+
+def clock_first_response(ticket: Ticket, now: datetime) -> list[str]:
+    if ticket.response_due_at and now > ticket.response_due_at:
+        ticket.response_breached = True
+    clock = clock_for(ticket)
+    if clock is not None:
+        ticket.next_escalation_at = _next_escalation(clock, ticket)
+    return ["response_breached", "next_escalation_at"]
+
+
+def clock_priority_changed(ticket: Ticket, now: datetime, actor) -> list[str]:
+    """A new priority may bring a new policy; due times are recomputed from the start."""
+    clock = clock_for(ticket)
+    if clock is not None:
+        _bank(ticket, clock, now)
+        if ticket.sla_paused_since is None and ticket.is_open:
+            ticket.sla_running_since = now
+    ticket.sla_policy = policy_for(ticket.agency, ticket.priority)
+    ticket.escalation_level = 0
+    clock = clock_for(ticket)
+    if clock is not None:
+        _recompute(ticket, clock, actor, "priority changed", now)
+    return CLOCK_FIELDS
+
+
+def clock_transferred(ticket: Ticket, from_agency: Agency, now: datetime, actor) -> list[str]:
+    """Banks the time used at the old agency, and closes its holding; the receiver's calendar
+    and policy apply from now on, without restarting the requester's clock."""
+    old_clock = clock_for(ticket)  # ticket.agency is already the receiver: rebuild the old one
+    if old_clock is not None and old_clock.policy.business_hours:
+        old_clock = Clock(old_clock.policy, schedule_for_agency(from_agency))
+    running = ticket.sla_running_since is not None
+    if old_clock is not None:
+        _bank(ticket, old_clock, now)
+    holding = TicketHolding.objects.filter(ticket=ticket, ended_at__isnull=True).first()
+    if holding is not None:
+        holding.ended_at = now
+        holding.business_seconds = ticket.sla_used_seconds - holding.used_seconds_at_start
+        holding.save(update_fields=["ended_at", "business_seconds"])
+    TicketHolding.objects.create(
+        ticket=ticket,
+        agency=ticket.agency,
+        started_at=now,
+        used_seconds_at_start=ticket.sla_used_seconds,
+    )
+    ticket.sla_policy = policy_for(ticket.agency, ticket.priority)
+    ticket.escalation_level = 0
+    if running:
+        ticket.sla_running_since = now
+    clock = clock_for(ticket)
+    if clock is not None:
+        _recompute(ticket, clock, actor, "transferred", now)
+    return CLOCK_FIELDS
+
+
+def business_seconds_used(ticket: Ticket, now: datetime) -> int:
+    clock = clock_for(ticket)
+    used = ticket.sla_used_seconds
+    if clock is not None and ticket.sla_running_since is not None:
+        used += clock.between(ticket.sla_running_since, now)
+    return used
+
+
+def business_days_between(start: datetime, end: datetime, schedule: Schedule) -> int:
+    """Open days that began after `start`'s day and have begun by `end`."""
+    start_day: date = start.astimezone(schedule.zone).date()
+    days = set()
+    for open_start, _open_end in open_intervals(schedule, start):
+        if open_start > end:
+            break
+        day = open_start.astimezone(schedule.zone).date()
+        if day > start_day:
+            days.add(day)
+    return len(days)
