@@ -302,6 +302,16 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": 60.0,
         "options": {"expires": 55},
     },
+    "sla-escalation-sweep": {
+        "task": "tickets.tasks.sweep_escalations",
+        "schedule": 60.0,
+        "options": {"expires": 55},
+    },
+    "close-resolved-tickets": {
+        "task": "tickets.tasks.close_resolved_tickets",
+        "schedule": 3600.0,
+        "options": {"expires": 3000},
+    },
 }
 # /healthz calls the scheduler late after this many seconds without a heartbeat.
 GOVDESK_SCHEDULER_LATE_AFTER = env_int("SCHEDULER_LATE_AFTER", 300, minimum=60)

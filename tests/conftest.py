@@ -1,9 +1,16 @@
 """Personas and shared fixtures. Two ministries (MOF, MOH) and one shared-service agency
 (NICTA); each persona has a verified e-mail address and the password `PASSWORD`."""
 
+import os
+import signal
+import subprocess
+import sys
+from pathlib import Path
+
 import pytest
 from django.conf import settings
 from django.core.cache import cache
+from django.db import connection
 
 from accounts.models import Role
 from tests.factories import (
@@ -116,3 +123,33 @@ def platform_admin(db):
 @pytest.fixture
 def password():
     return PASSWORD
+
+
+BASE_DIR = Path(__file__).resolve().parent.parent
+
+
+@pytest.fixture
+def celery_worker_process(transactional_db):
+    """A worker of this test's own, on this test's database and queue; stopped by its pid."""
+    database = connection.settings_dict
+    env = {
+        **os.environ,
+        "DJANGO_SETTINGS_MODULE": "helpdesk.test_settings",
+        "DATABASE_URL": (
+            f"postgres://{database['USER']}:{database['PASSWORD'] or ''}@{database['HOST']}:"
+            f"{database['PORT'] or 5432}/{database['NAME']}"
+        ),
+        "TEST_CELERY_QUEUE": settings.CELERY_TASK_DEFAULT_QUEUE,
+    }
+    worker = subprocess.Popen(
+        [sys.executable, "-m", "celery", "-A", "helpdesk", "worker", "--pool", "solo",
+         "--without-gossip", "--without-mingle", "--without-heartbeat", "-l", "WARNING"],
+        cwd=BASE_DIR, env=env, start_new_session=True,
+    )  # fmt: skip
+    yield worker
+    os.killpg(worker.pid, signal.SIGTERM)
+    try:
+        worker.wait(timeout=20)
+    except subprocess.TimeoutExpired:
+        os.killpg(worker.pid, signal.SIGKILL)
+        worker.wait()

@@ -422,6 +422,18 @@ def ticket_close_by_requester(*, ticket: Ticket, actor: User) -> Ticket:
 
 
 @transaction.atomic
+def ticket_auto_close(*, ticket: Ticket, now=None) -> int:
+    """Closes a ticket left resolved without a reply; 0 if something changed it meanwhile."""
+    locked = Ticket.objects.select_for_update().filter(pk=ticket.pk, status=Status.RESOLVED)
+    ticket = locked.first()
+    if ticket is None:
+        return 0
+    _set_status(ticket, Status.CLOSED, None, reason="closed automatically after resolution")
+    _touch(ticket, "status", "resolved_at", "closed_at")
+    return 1
+
+
+@transaction.atomic
 def ticket_reopen(*, ticket: Ticket, actor: User, reason: str = "") -> Ticket:
     ticket = _lock(ticket)
     if ticket.status != Status.RESOLVED:

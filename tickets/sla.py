@@ -115,11 +115,26 @@ def _due(clock: Clock, ticket: Ticket, target_minutes: int, previous: datetime |
     return clock.add(ticket.sla_running_since, remaining)
 
 
-def _levels(ticket: Ticket) -> list[EscalationLevel]:
-    return sorted(ticket.sla_policy.levels.all(), key=lambda level: (level.percent, level.clock))
+def levels_of(ticket: Ticket) -> list[EscalationLevel]:
+    """The policy's levels in the order they fall due.
+
+    Both clocks spend the same business time, so that order is the order of each level's
+    threshold in business seconds, whatever pauses come.
+    """
+    policy = ticket.sla_policy
+
+    def threshold(level: EscalationLevel) -> float:
+        target = (
+            policy.response_minutes
+            if level.clock == EscalationLevel.Clock.RESPONSE
+            else policy.resolution_minutes
+        )
+        return target * level.percent
+
+    return sorted(policy.levels.all(), key=lambda level: (threshold(level), level.pk))
 
 
-def _level_moment(clock: Clock, ticket: Ticket, level: EscalationLevel) -> datetime | None:
+def level_moment(clock: Clock, ticket: Ticket, level: EscalationLevel) -> datetime | None:
     if level.clock == EscalationLevel.Clock.RESPONSE:
         if ticket.first_response_at is not None:
             return None
@@ -131,11 +146,11 @@ def _level_moment(clock: Clock, ticket: Ticket, level: EscalationLevel) -> datet
     )
 
 
-def _next_escalation(clock: Clock, ticket: Ticket) -> datetime | None:
+def next_escalation(clock: Clock, ticket: Ticket) -> datetime | None:
     if ticket.sla_running_since is None:
         return None
     moments = [
-        _level_moment(clock, ticket, level) for level in _levels(ticket)[ticket.escalation_level :]
+        level_moment(clock, ticket, level) for level in levels_of(ticket)[ticket.escalation_level :]
     ]
     moments = [m for m in moments if m is not None]
     return min(moments) if moments else None
@@ -151,7 +166,7 @@ def _recompute(ticket: Ticket, clock: Clock, actor, reason: str, now: datetime) 
         ticket.resolution_due_at = _due(
             clock, ticket, clock.policy.resolution_minutes, ticket.resolution_due_at
         )
-    ticket.next_escalation_at = _next_escalation(clock, ticket)
+    ticket.next_escalation_at = next_escalation(clock, ticket)
     if old != (ticket.response_due_at, ticket.resolution_due_at):
         TicketEvent.objects.create(
             ticket=ticket,
@@ -232,7 +247,7 @@ def clock_first_response(ticket: Ticket, now: datetime) -> list[str]:
         ticket.response_breached = True
     clock = clock_for(ticket)
     if clock is not None:
-        ticket.next_escalation_at = _next_escalation(clock, ticket)
+        ticket.next_escalation_at = next_escalation(clock, ticket)
     return ["response_breached", "next_escalation_at"]
 
 
