@@ -66,6 +66,7 @@ INSTALLED_APPS = [
     "accounts",
     "agencies",
     "tickets",
+    "notifications",
 ]
 
 MIDDLEWARE = [
@@ -206,6 +207,11 @@ if OIDC_SERVER_URL or OIDC_CLIENT_ID:
 globals().update(email_from_env("EMAIL_URL", "console://"))
 DEFAULT_FROM_EMAIL = env_email_address("DEFAULT_FROM_EMAIL", "GovDesk <govdesk@localhost>")
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
+# Links in e-mail point here; Message-IDs use this domain.
+GOVDESK_SITE_URL = env_origins("SITE_URL")[0] if env_str("SITE_URL") else "http://127.0.0.1:8000"
+GOVDESK_MAIL_DOMAIN = env_str(
+    "MAIL_DOMAIN", DEFAULT_FROM_EMAIL.rpartition("@")[2].rstrip(">").strip() or "localhost"
+)
 
 # -- Internationalisation ---------------------------------------------------------------------
 LANGUAGE_CODE = "en"
@@ -306,6 +312,11 @@ CELERY_BEAT_SCHEDULE = {
         "task": "tickets.tasks.sweep_escalations",
         "schedule": 60.0,
         "options": {"expires": 55},
+    },
+    "requeue-unsent-messages": {
+        "task": "notifications.tasks.requeue_unsent",
+        "schedule": 120.0,
+        "options": {"expires": 110},
     },
     "close-resolved-tickets": {
         "task": "tickets.tasks.close_resolved_tickets",

@@ -14,6 +14,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from agencies.models import EscalationLevel
+from notifications.services import notify_ticket_event
 from tickets import sla
 from tickets.models import Priority, Ticket, TicketEvent
 
@@ -103,7 +104,7 @@ def _apply(ticket: Ticket, level: EscalationLevel, now: datetime) -> None:
     if level.reassign_to_lead and ticket.team and ticket.team.lead_id:
         ticket.assignee = ticket.team.lead
         data["reassigned_to"] = ticket.team.lead.email
-    TicketEvent.objects.create(
+    event = TicketEvent.objects.create(
         ticket=ticket,
         kind=TicketEvent.Kind.ESCALATION,
         actor=None,
@@ -111,6 +112,7 @@ def _apply(ticket: Ticket, level: EscalationLevel, now: datetime) -> None:
         created_at=now,
         data=data,
     )
+    notify_ticket_event(event)
 
 
 def auto_close_resolved(*, now: datetime | None = None) -> int:

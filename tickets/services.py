@@ -10,6 +10,7 @@ from django.utils.translation import gettext as _
 
 from accounts.models import AGENCY_STAFF_ROLES, Membership, User
 from agencies.models import Agency, Team
+from notifications.services import notify_ticket_event
 from tickets import sla
 from tickets.models import (
     Category,
@@ -55,7 +56,8 @@ def _touch(ticket: Ticket, *fields: str) -> None:
 
 
 def _event(ticket: Ticket, kind: str, actor: User | None, *, public=True, body="", **data):
-    return TicketEvent.objects.create(
+    """Records what happened and tells those who should hear of it, in the same transaction."""
+    event = TicketEvent.objects.create(
         ticket=ticket,
         kind=kind,
         actor=actor,
@@ -64,6 +66,10 @@ def _event(ticket: Ticket, kind: str, actor: User | None, *, public=True, body="
         data={k: v for k, v in data.items() if v is not None},
         created_at=_now(),
     )
+    # A new ticket is announced once it is routed and assigned (see ticket_create).
+    if kind != TicketEvent.Kind.CREATED:
+        notify_ticket_event(event)
+    return event
 
 
 def _refresh_search(ticket: Ticket) -> None:
@@ -217,7 +223,7 @@ def ticket_create(
         updated_at=now,
     )
     ticket.save(update_fields=sla.clock_start(ticket, now))
-    _event(
+    created = _event(
         ticket,
         TicketEvent.Kind.CREATED,
         logged_by or requester,
@@ -231,6 +237,7 @@ def ticket_create(
         ticket.assignee = assignee
         ticket.save(update_fields=["assignee"])
         _event(ticket, TicketEvent.Kind.ASSIGNEE, None, new=assignee.email, automatic=True)
+    notify_ticket_event(created)
     _refresh_search(ticket)
     return ticket
 
@@ -256,7 +263,7 @@ def ticket_reply(
     if internal and not as_agent:
         raise ValidationError(_("Only agents can write internal notes."))
     kind = TicketEvent.Kind.NOTE if internal else TicketEvent.Kind.REPLY
-    event = _event(ticket, kind, author, public=not internal, body=body)
+    event = _event(ticket, kind, author, public=not internal, body=body, by_agent=as_agent)
     fields = []
     if as_agent and not internal:
         if ticket.first_response_at is None:

@@ -1,0 +1,85 @@
+"""Who hears what: one place decides the recipients of every ticket event."""
+
+from django.db.models import Q
+
+from accounts.models import Membership, Role, User
+from agencies.models import EscalationLevel
+from notifications.models import Kind
+from tickets.models import Ticket, TicketEvent
+
+Event = TicketEvent.Kind
+
+
+def _team_or_admins(ticket: Ticket) -> list[User]:
+    """The ticket's team; with no team, the handling agency's admins."""
+    if ticket.team_id:
+        members = list(ticket.team.members.filter(is_active=True))
+        if members:
+            return members
+    return _agency_admins(ticket)
+
+
+def _agency_admins(ticket: Ticket) -> list[User]:
+    return list(
+        User.objects.filter(
+            is_active=True,
+            memberships__agency=ticket.agency_id,
+            memberships__role=Role.AGENCY_ADMIN,
+        )
+    )
+
+
+def _requester_and_watchers(ticket: Ticket) -> list[User]:
+    return [ticket.requester, *ticket.watchers.filter(is_active=True)]
+
+
+def _is_staff_of(user: User | None, ticket: Ticket) -> bool:
+    return (
+        user is not None
+        and Membership.objects.filter(
+            Q(agency=ticket.agency_id) | Q(role=Role.PLATFORM_ADMIN),
+            user=user,
+            role__in=(Role.AGENT, Role.AGENCY_ADMIN, Role.PLATFORM_ADMIN),
+        ).exists()
+    )
+
+
+def recipients_for(event: TicketEvent) -> list[tuple[User, str]]:
+    """(person, notification kind) pairs for an event; never its actor, never twice."""
+    ticket = event.ticket
+    pairs: list[tuple[User, str]] = []
+    if event.kind == Event.CREATED and ticket.assignee_id is None:
+        pairs = [(u, Kind.TICKET_CREATED) for u in _team_or_admins(ticket)]
+    elif event.kind == Event.REPLY and event.is_public:
+        if event.data.get("by_agent"):
+            pairs = [(u, Kind.AGENT_REPLY) for u in _requester_and_watchers(ticket)]
+        else:
+            handlers = [ticket.assignee] if ticket.assignee_id else _team_or_admins(ticket)
+            pairs = [(u, Kind.REQUESTER_REPLY) for u in handlers]
+    elif event.kind == Event.ASSIGNEE and event.data.get("new"):
+        pairs = [(u, Kind.ASSIGNED) for u in User.objects.filter(email=event.data["new"])]
+    elif event.kind == Event.TRANSFER:
+        pairs = [(u, Kind.TRANSFERRED) for u in _team_or_admins(ticket)]
+        pairs.append((ticket.requester, Kind.TRANSFERRED))
+    elif event.kind == Event.STATUS and event.data.get("new") == Ticket.Status.RESOLVED:
+        pairs = [(u, Kind.RESOLVED) for u in _requester_and_watchers(ticket)]
+    elif event.kind == Event.ESCALATION:
+        pairs = [(u, Kind.ESCALATION) for u in _escalation_recipients(ticket, event)]
+    seen: set[int] = set()
+    result = []
+    for user, kind in pairs:
+        if user is None or user.pk == event.actor_id or user.pk in seen or not user.is_active:
+            continue
+        seen.add(user.pk)
+        result.append((user, kind))
+    return result
+
+
+def _escalation_recipients(ticket: Ticket, event: TicketEvent) -> list[User]:
+    notify = event.data.get("notify")
+    if notify == EscalationLevel.Notify.ASSIGNEE_OR_TEAM:
+        return [ticket.assignee] if ticket.assignee_id else _team_or_admins(ticket)
+    if notify == EscalationLevel.Notify.TEAM:
+        return _team_or_admins(ticket)
+    lead = [ticket.team.lead] if ticket.team_id and ticket.team.lead_id else []
+    return [*lead, *_agency_admins(ticket)]

@@ -1,0 +1,181 @@
+"""Every write of notifications: notices, outbox rows, preferences."""
+
+import threading
+from contextlib import contextmanager
+
+from django.conf import settings
+from django.db import transaction
+from django.template.loader import render_to_string
+from django.urls import reverse
+from django.utils import timezone, translation
+from django.utils.translation import gettext as _
+
+from accounts.models import User
+from notifications.models import MANDATORY_KINDS, Kind, Notice, Outbox, Preference
+from notifications.recipients import recipients_for
+from tickets.models import TicketEvent
+
+
+_state = threading.local()
+
+
+@contextmanager
+def email_muted():
+    """Writes notices but no e-mail: for loading demo data, where nobody should get mail."""
+    _state.muted = True
+    try:
+        yield
+    finally:
+        _state.muted = False
+
+
+def preference_mode(user: User, kind: str) -> str:
+    if kind in MANDATORY_KINDS:
+        return Preference.Mode.IMMEDIATE
+    chosen = Preference.objects.filter(user=user, kind=kind).values_list("mode", flat=True)
+    return next(iter(chosen), Preference.Mode.IMMEDIATE)
+
+
+def notify_ticket_event(event: TicketEvent) -> int:
+    """Tells everyone who should hear of `event`; call inside the service's transaction.
+
+    Each person gets an in-app notice; by their preference for the kind, an e-mail now (an
+    outbox row, sent after commit), a line in tomorrow's digest, or nothing more.
+    """
+    told = 0
+    for user, kind in recipients_for(event):
+        mode = preference_mode(user, kind)
+        with translation.override(user.preferred_language or settings.LANGUAGE_CODE):
+            text = notice_text(kind, event, user)
+        _notice, created = Notice.objects.get_or_create(
+            user=user,
+            event=event,
+            kind=kind,
+            defaults={
+                "ticket": event.ticket,
+                "text": text[:300],
+                "created_at": event.created_at,
+                "digest_pending": mode == Preference.Mode.DIGEST,
+            },
+        )
+        if created and mode == Preference.Mode.IMMEDIATE and not getattr(_state, "muted", False):
+            outbox_write_ticket_email(user=user, kind=kind, event=event, text=text)
+        told += created
+    return told
+
+
+def ticket_url(event: TicketEvent) -> str:
+    return settings.GOVDESK_SITE_URL + reverse("ticket_detail", args=[event.ticket.reference])
+
+
+def notice_text(kind: str, event: TicketEvent, user: User) -> str:
+    ticket = event.ticket
+    actor = event.actor.get_full_name() if event.actor else _("GovDesk")
+    if kind == Kind.TICKET_CREATED:
+        return _("New ticket %(reference)s for your team: %(subject)s") % {
+            "reference": ticket.reference,
+            "subject": ticket.subject,
+        }
+    if kind == Kind.AGENT_REPLY:
+        return _("%(name)s replied to %(reference)s: %(subject)s") % {
+            "name": actor, "reference": ticket.reference, "subject": ticket.subject,
+        }  # fmt: skip
+    if kind == Kind.REQUESTER_REPLY:
+        return _("%(name)s replied on %(reference)s: %(subject)s") % {
+            "name": actor, "reference": ticket.reference, "subject": ticket.subject,
+        }  # fmt: skip
+    if kind == Kind.ASSIGNED:
+        return _("%(reference)s is assigned to you: %(subject)s") % {
+            "reference": ticket.reference,
+            "subject": ticket.subject,
+        }
+    if kind == Kind.TRANSFERRED:
+        if user.pk == ticket.requester_id:
+            return _(
+                "Your ticket %(reference)s is now handled by %(agency)s, who can best solve it."
+            ) % {"reference": ticket.reference, "agency": ticket.agency.name}
+        return _("%(reference)s moved to your agency from %(from)s: %(subject)s") % {
+            "reference": ticket.reference,
+            "from": event.data.get("old", ""),
+            "subject": ticket.subject,
+        }
+    if kind == Kind.RESOLVED:
+        return _("Your ticket %(reference)s is resolved: %(subject)s") % {
+            "reference": ticket.reference,
+            "subject": ticket.subject,
+        }
+    if event.data.get("breach"):
+        return _("%(reference)s has missed its service level: %(subject)s") % {
+            "reference": ticket.reference,
+            "subject": ticket.subject,
+        }
+    return _("%(reference)s is close to missing its service level: %(subject)s") % {
+        "reference": ticket.reference,
+        "subject": ticket.subject,
+    }
+
+
+def thread_id(ticket) -> str:
+    return f"<ticket-{ticket.reference.lower()}@{settings.GOVDESK_MAIL_DOMAIN}>"
+
+
+def outbox_write_ticket_email(*, user: User, kind: str, event: TicketEvent, text: str) -> Outbox:
+    ticket = event.ticket
+    language = user.preferred_language or settings.LANGUAGE_CODE
+    context = {
+        "user": user,
+        "kind": kind,
+        "event": event,
+        "ticket": ticket,
+        "headline": text,
+        "url": ticket_url(event),
+        # Only public words ever reach a mailbox; internal notes never become e-mail.
+        "body": event.body if event.is_public and event.kind == TicketEvent.Kind.REPLY else "",
+        "reopen": kind == Kind.RESOLVED,
+    }
+    with translation.override(language):
+        body_text = render_to_string("notifications/email/ticket.txt", context)
+        body_html = render_to_string("notifications/email/ticket.html", context)
+    root = thread_id(ticket)
+    message_id = (
+        f"<ticket-{ticket.reference.lower()}-{event.pk}-{user.pk}@{settings.GOVDESK_MAIL_DOMAIN}>"
+    )
+    outbox = Outbox.objects.create(
+        channel=Outbox.Channel.EMAIL,
+        recipient=user,
+        to_address=user.email,
+        subject=f"[{ticket.reference}] {ticket.subject}"[:300],
+        body_text=body_text,
+        body_html=body_html,
+        headers={
+            "Message-ID": message_id,
+            "In-Reply-To": root,
+            "References": root,
+            "Auto-Submitted": "auto-generated",
+            "X-GovDesk-Ticket": ticket.reference,
+            **({"Reply-To": reply_to} if (reply_to := agency_reply_address(ticket)) else {}),
+        },
+        message_id=message_id,
+        ticket=ticket,
+        dedupe_key=f"event:{event.pk}:user:{user.pk}:email",
+        created_at=timezone.now(),
+        next_attempt_at=timezone.now(),
+    )
+    transaction.on_commit(lambda: _queue_delivery(outbox.pk))
+    return outbox
+
+
+def agency_reply_address(ticket) -> str:
+    """The handling agency's inbound mailbox, so replies by e-mail land on the ticket."""
+    return getattr(ticket.agency, "inbound_address", "") or ""
+
+
+def _queue_delivery(outbox_id: int) -> None:
+    from notifications.tasks import deliver_outbox
+
+    try:
+        deliver_outbox.delay(outbox_id)
+    except Exception:  # noqa: BLE001 - the broker is down: the periodic requeue sends it later
+        import logging
+
+        logging.getLogger(__name__).warning("Broker unavailable; outbox %s waits", outbox_id)
