@@ -1,7 +1,10 @@
 """Every write of notifications: notices, outbox rows, preferences."""
 
+import logging
 import threading
+import time
 from contextlib import contextmanager
+from types import SimpleNamespace
 
 from django.conf import settings
 from django.db import transaction
@@ -15,8 +18,13 @@ from notifications.models import MANDATORY_KINDS, Kind, Notice, Outbox, Preferen
 from notifications.recipients import recipients_for
 from tickets.models import TicketEvent
 
+logger = logging.getLogger(__name__)
 
 _state = threading.local()
+# One reconnection at most: a stale pooled connection is replaced, a dead broker is not waited on.
+BROKER_RETRY_POLICY = {"max_retries": 1, "interval_start": 0, "interval_step": 0.5}
+BROKER_SKIP_SECONDS = 30
+_broker_state = SimpleNamespace(down_until=0.0)
 
 
 @contextmanager
@@ -120,8 +128,15 @@ def thread_id(ticket) -> str:
 
 
 def outbox_write_ticket_email(*, user: User, kind: str, event: TicketEvent, text: str) -> Outbox:
+    """Writes the e-mail that tells `user` of `event`; it is sent after the commit.
+
+    Every message of a ticket names the same root in In-Reply-To and References, so mail
+    clients thread them together; Auto-Submitted and X-Auto-Response-Suppress keep
+    out-of-office replies from coming back as new messages.
+    """
     ticket = event.ticket
     language = user.preferred_language or settings.LANGUAGE_CODE
+    reply_to = agency_reply_address(ticket)
     context = {
         "user": user,
         "kind": kind,
@@ -132,6 +147,8 @@ def outbox_write_ticket_email(*, user: User, kind: str, event: TicketEvent, text
         # Only public words ever reach a mailbox; internal notes never become e-mail.
         "body": event.body if event.is_public and event.kind == TicketEvent.Kind.REPLY else "",
         "reopen": kind == Kind.RESOLVED,
+        # "Reply to this e-mail" only where a reply reaches the ticket.
+        "reply_by_email": bool(reply_to),
     }
     with translation.override(language):
         body_text = render_to_string("notifications/email/ticket.txt", context)
@@ -140,11 +157,14 @@ def outbox_write_ticket_email(*, user: User, kind: str, event: TicketEvent, text
     message_id = (
         f"<ticket-{ticket.reference.lower()}-{event.pk}-{user.pk}@{settings.GOVDESK_MAIL_DOMAIN}>"
     )
+    # A line break in a header is refused by the mail library, and the row would fail forever.
+    subject = " ".join(f"[{ticket.reference}] {ticket.subject}".split())
+    now = timezone.now()
     outbox = Outbox.objects.create(
         channel=Outbox.Channel.EMAIL,
         recipient=user,
         to_address=user.email,
-        subject=f"[{ticket.reference}] {ticket.subject}"[:300],
+        subject=subject[:300],
         body_text=body_text,
         body_html=body_html,
         headers={
@@ -152,30 +172,42 @@ def outbox_write_ticket_email(*, user: User, kind: str, event: TicketEvent, text
             "In-Reply-To": root,
             "References": root,
             "Auto-Submitted": "auto-generated",
+            "X-Auto-Response-Suppress": "OOF, AutoReply",
+            "Content-Language": language,
             "X-GovDesk-Ticket": ticket.reference,
-            **({"Reply-To": reply_to} if (reply_to := agency_reply_address(ticket)) else {}),
+            **({"Reply-To": reply_to} if reply_to else {}),
         },
         message_id=message_id,
         ticket=ticket,
         dedupe_key=f"event:{event.pk}:user:{user.pk}:email",
-        created_at=timezone.now(),
-        next_attempt_at=timezone.now(),
+        created_at=now,
+        next_attempt_at=now,
     )
     transaction.on_commit(lambda: _queue_delivery(outbox.pk))
     return outbox
 
 
 def agency_reply_address(ticket) -> str:
-    """The handling agency's inbound mailbox, so replies by e-mail land on the ticket."""
-    return getattr(ticket.agency, "inbound_address", "") or ""
+    """The handling agency's active inbound mailbox, so replies by e-mail land on the ticket."""
+    from notifications.models import InboundMailbox
+
+    addresses = InboundMailbox.objects.filter(agency=ticket.agency_id, is_active=True)
+    return addresses.order_by("pk").values_list("address", flat=True).first() or ""
 
 
 def _queue_delivery(outbox_id: int) -> None:
+    """Queues the row's task; with the broker down, leaves the row to the periodic requeue.
+
+    Runs after the commit of a web request: once the broker has refused a message, the next
+    ones skip it for a while instead of each keeping the person waiting for a timeout.
+    """
     from notifications.tasks import deliver_outbox
 
+    if time.monotonic() < _broker_state.down_until:
+        logger.info("Broker unavailable; outbox %s waits for the requeue", outbox_id)
+        return
     try:
-        deliver_outbox.delay(outbox_id)
+        deliver_outbox.apply_async((outbox_id,), retry_policy=BROKER_RETRY_POLICY)
     except Exception:  # noqa: BLE001 - the broker is down: the periodic requeue sends it later
-        import logging
-
-        logging.getLogger(__name__).warning("Broker unavailable; outbox %s waits", outbox_id)
+        _broker_state.down_until = time.monotonic() + BROKER_SKIP_SECONDS
+        logger.warning("Broker unavailable; outbox %s waits for the requeue", outbox_id)
