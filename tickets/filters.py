@@ -5,9 +5,12 @@ orders it, and reads the short lists (teams, agents, categories, agencies) the f
 """
 
 from dataclasses import dataclass, field
+from datetime import datetime, timedelta
 
 from django import forms
-from django.db.models import Q, QuerySet
+from django.db.models import Case, DateTimeField, F, Q, QuerySet, Value, When
+from django.db.models.functions import Coalesce, Least
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Membership, Role, User
@@ -32,21 +35,59 @@ class QueueView:
     default = MINE
 
 
+def earliest_due():
+    """The earliest due time that still matters: the first response's until it is given, and
+    the resolution's. Each side falls back on the other, so that one empty time does not empty
+    both (outside PostgreSQL, LEAST is NULL if any argument is)."""
+    response = Case(
+        When(first_response_at__isnull=True, then=F("response_due_at")),
+        default=Value(None),
+        output_field=DateTimeField(),
+    )
+    resolution = F("resolution_due_at")
+    return Least(Coalesce(response, resolution), Coalesce(resolution, response))
+
+
+# Running clocks first, by due time; then stopped ones (paused while waiting), whose due times
+# move when they resume; tickets without a due time last.
+_CLOCK_RUNNING_FIRST = Case(
+    When(sla_due_at__isnull=True, then=Value(2)),
+    When(sla_running_since__isnull=True, then=Value(1)),
+    default=Value(0),
+)
+
+
 class Sort:
     PRIORITY = "priority"
+    DUE = "due"
     UPDATED = "updated"
     AGE = "age"
     choices = [
         (PRIORITY, _("Priority: P1 first, then oldest")),
+        (DUE, _("Due soonest")),
         (UPDATED, _("Recently updated first")),
         (AGE, _("Oldest first")),
     ]
     # A last key on the id keeps pages stable when two tickets share a time.
     orderings = {
         PRIORITY: ("priority", "created_at", "pk"),
+        DUE: (_CLOCK_RUNNING_FIRST, "sla_due_at", "pk"),
         UPDATED: ("-updated_at", "-pk"),
         AGE: ("created_at", "pk"),
     }
+
+
+class ServiceLevel:
+    """The service-level filter: one choice at a time, like the others."""
+
+    BREACHED = "breached"
+    DUE_SOON = "due_soon"
+    choices = [
+        ("", _("Any")),
+        (BREACHED, _("Breached")),
+        (DUE_SOON, _("Due within 1 hour")),
+    ]
+    soon = timedelta(hours=1)
 
 
 @dataclass
@@ -111,6 +152,12 @@ class QueueFilterForm(forms.Form):
     team = ObjectChoiceField(label=_("Team"), required=False)
     assignee = forms.ChoiceField(label=_("Assignee"), required=False)
     category = ObjectChoiceField(label=_("Category"), required=False)
+    sla = forms.ChoiceField(
+        label=_("Service level"),
+        required=False,
+        choices=ServiceLevel.choices,
+        help_text=_("Due within 1 hour includes tickets already overdue."),
+    )
     sort = forms.ChoiceField(label=_("Sort by"), required=False, choices=Sort.choices)
 
     def __init__(self, *args, lists: QueueLists, **kwargs):
@@ -133,7 +180,7 @@ class QueueFilterForm(forms.Form):
 
     @property
     def is_filtered(self) -> bool:
-        names = ("q", "status", "priority", "team", "assignee", "category", "agency")
+        names = ("q", "status", "priority", "team", "assignee", "category", "sla", "agency")
         return any(self.data.get(name) for name in names)
 
     def values(self) -> dict:
@@ -146,14 +193,21 @@ class QueueFilterForm(forms.Form):
 
 
 def queue_tickets(
-    *, user: User, membership: Membership, agency: Agency | None, filters: dict
+    *,
+    user: User,
+    membership: Membership,
+    agency: Agency | None,
+    filters: dict,
+    now: datetime | None = None,
 ) -> QuerySet[Ticket]:
     """The queue: the selector's door, narrowed to the agency being worked, then filtered.
 
     Tickets the agency transferred away stay visible to it on their own pages, but they are
-    another agency's work now and never appear here.
+    another agency's work now and never appear here. Each row carries `sla_due_at`, its
+    earliest due time, for the "Due" column and the "Due soonest" sort.
     """
-    tickets = selectors.tickets_visible_to(user, membership)
+    now = now or timezone.now()
+    tickets = selectors.tickets_visible_to(user, membership).annotate(sla_due_at=earliest_due())
     if agency is not None:
         tickets = tickets.filter(agency=agency)
     view = filters["view"]
@@ -181,6 +235,12 @@ def queue_tickets(
         tickets = tickets.filter(category=filters["category"])
     if filters.get("q"):
         tickets = tickets.filter(search_query_filter(filters["q"].strip(), include_notes=True))
+    if filters.get("sla") == ServiceLevel.BREACHED:
+        tickets = tickets.filter(Q(response_breached=True) | Q(resolution_breached=True))
+    elif filters.get("sla") == ServiceLevel.DUE_SOON:
+        tickets = tickets.filter(
+            sla_running_since__isnull=False, sla_due_at__lte=now + ServiceLevel.soon
+        )
     # The list shows none of the long text: leave it, and the search documents, in the database.
     tickets = tickets.defer("description", "search_public", "search_notes")
     return tickets.order_by(*Sort.orderings[filters["sort"]])

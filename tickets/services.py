@@ -222,7 +222,6 @@ def ticket_create(
         created_at=now,
         updated_at=now,
     )
-    ticket.save(update_fields=sla.clock_start(ticket, now))
     created = _event(
         ticket,
         TicketEvent.Kind.CREATED,
@@ -232,6 +231,7 @@ def ticket_create(
         team=team.name if team else None,
         on_behalf_of=requester.email if logged_by else None,
     )
+    ticket.save(update_fields=sla.clock_start(ticket, now))
     assignee = _auto_assign(ticket)
     if assignee:
         ticket.assignee = assignee

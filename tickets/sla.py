@@ -110,8 +110,11 @@ def clock_for(ticket: Ticket) -> Clock | None:
 
 def _due(clock: Clock, ticket: Ticket, target_minutes: int, previous: datetime | None):
     remaining = target_minutes * 60 - ticket.sla_used_seconds
-    if remaining <= 0 and previous is not None:
-        return previous  # the moment already passed; keep when it was
+    if remaining <= 0:
+        # The target was already used up. Under the same policy the old due time is when
+        # that happened; under a new one (a priority change, a transfer) it was at the
+        # latest now, when the clock starts again.
+        return previous or ticket.sla_running_since
     return clock.add(ticket.sla_running_since, remaining)
 
 
@@ -158,13 +161,20 @@ def next_escalation(clock: Clock, ticket: Ticket) -> datetime | None:
 
 def _recompute(ticket: Ticket, clock: Clock, actor, reason: str, now: datetime) -> None:
     old = (ticket.response_due_at, ticket.resolution_due_at)
+    same_policy = reason == "resumed"
     if ticket.sla_running_since is not None:
         if ticket.first_response_at is None:
             ticket.response_due_at = _due(
-                clock, ticket, clock.policy.response_minutes, ticket.response_due_at
+                clock,
+                ticket,
+                clock.policy.response_minutes,
+                ticket.response_due_at if same_policy else None,
             )
         ticket.resolution_due_at = _due(
-            clock, ticket, clock.policy.resolution_minutes, ticket.resolution_due_at
+            clock,
+            ticket,
+            clock.policy.resolution_minutes,
+            ticket.resolution_due_at if same_policy else None,
         )
     ticket.next_escalation_at = next_escalation(clock, ticket)
     if old != (ticket.response_due_at, ticket.resolution_due_at):
@@ -209,25 +219,46 @@ def clock_start(ticket: Ticket, now: datetime) -> list[str]:
 
 
 def clock_status_changed(ticket: Ticket, old: str, new: str, now: datetime, actor) -> list[str]:
-    """Pauses, resumes or stops the clock as the status says."""
-    clock = clock_for(ticket)
-    if clock is None:
-        return []
+    """Pauses, resumes or stops the clock as the status says; judges the targets on resolution."""
+    clock = clock_for(ticket) or _bare_clock(ticket)
+    used_now = _used_at(ticket, clock, now)
     stopped_before = _is_stopped(clock.policy, old)
     stopped_after = _is_stopped(clock.policy, new)
     if stopped_after and not stopped_before:
         _bank(ticket, clock, now)
-        ticket.sla_paused_since = now if new in _pausing(clock.policy) else None
         ticket.next_escalation_at = None
-        if new in (Ticket.Status.RESOLVED, Ticket.Status.CLOSED):
-            ticket.resolution_breached = ticket.resolution_breached or bool(
-                ticket.resolution_due_at and now > ticket.resolution_due_at
-            )
     elif stopped_before and not stopped_after:
         ticket.sla_running_since = now
         ticket.sla_paused_since = None
-        _recompute(ticket, clock, actor, "resumed", now)
+        if ticket.sla_policy is not None:
+            _recompute(ticket, clock, actor, "resumed", now)
+    if stopped_after:
+        ticket.sla_paused_since = (
+            (ticket.sla_paused_since or now) if new in _pausing(clock.policy) else None
+        )
+    if new in (Ticket.Status.RESOLVED, Ticket.Status.CLOSED) and ticket.sla_policy is not None:
+        # Judged on business time used, so a pause does not count against the agency.
+        policy = ticket.sla_policy
+        if used_now > policy.resolution_minutes * 60:
+            ticket.resolution_breached = True
+        if ticket.first_response_at is None and used_now > policy.response_minutes * 60:
+            ticket.response_breached = True
     return CLOCK_FIELDS
+
+
+def _bare_clock(ticket: Ticket) -> Clock:
+    """With no policy, the clock still keeps time in the agency's calendar, so that a policy
+    that comes later (with a new priority) counts only the time the ticket was worked."""
+    return Clock(
+        SLAPolicy(response_minutes=1, resolution_minutes=1), schedule_for_agency(ticket.agency)
+    )
+
+
+def _used_at(ticket: Ticket, clock: Clock, now: datetime) -> int:
+    used = ticket.sla_used_seconds
+    if ticket.sla_running_since is not None:
+        used += clock.between(ticket.sla_running_since, now)
+    return used
 
 
 def _pausing(policy: SLAPolicy) -> tuple[str, ...]:
@@ -243,21 +274,22 @@ def _is_stopped(policy: SLAPolicy, status: str) -> bool:
 
 
 def clock_first_response(ticket: Ticket, now: datetime) -> list[str]:
-    if ticket.response_due_at and now > ticket.response_due_at:
-        ticket.response_breached = True
     clock = clock_for(ticket)
     if clock is not None:
+        # Judged on business time used: a reply while the clock is paused is not late.
+        if _used_at(ticket, clock, now) > clock.policy.response_minutes * 60:
+            ticket.response_breached = True
         ticket.next_escalation_at = next_escalation(clock, ticket)
     return ["response_breached", "next_escalation_at"]
 
 
 def clock_priority_changed(ticket: Ticket, now: datetime, actor) -> list[str]:
     """A new priority may bring a new policy; due times are recomputed from the start."""
-    clock = clock_for(ticket)
-    if clock is not None:
-        _bank(ticket, clock, now)
-        if ticket.sla_paused_since is None and ticket.is_open:
-            ticket.sla_running_since = now
+    clock = clock_for(ticket) or _bare_clock(ticket)
+    running = ticket.sla_running_since is not None
+    _bank(ticket, clock, now)
+    if running:
+        ticket.sla_running_since = now
     ticket.sla_policy = policy_for(ticket.agency, ticket.priority)
     ticket.escalation_level = 0
     clock = clock_for(ticket)
@@ -269,12 +301,14 @@ def clock_priority_changed(ticket: Ticket, now: datetime, actor) -> list[str]:
 def clock_transferred(ticket: Ticket, from_agency: Agency, now: datetime, actor) -> list[str]:
     """Banks the time used at the old agency, and closes its holding; the receiver's calendar
     and policy apply from now on, without restarting the requester's clock."""
-    old_clock = clock_for(ticket)  # ticket.agency is already the receiver: rebuild the old one
-    if old_clock is not None and old_clock.policy.business_hours:
-        old_clock = Clock(old_clock.policy, schedule_for_agency(from_agency))
+    # ticket.agency is already the receiver: count the time so far in the sender's calendar.
+    policy = ticket.sla_policy
+    if policy is not None and not policy.business_hours:
+        old_clock = clock_for(ticket)
+    else:
+        old_clock = Clock(policy or _bare_clock(ticket).policy, schedule_for_agency(from_agency))
     running = ticket.sla_running_since is not None
-    if old_clock is not None:
-        _bank(ticket, old_clock, now)
+    _bank(ticket, old_clock, now)
     holding = TicketHolding.objects.filter(ticket=ticket, ended_at__isnull=True).first()
     if holding is not None:
         holding.ended_at = now
@@ -297,11 +331,7 @@ def clock_transferred(ticket: Ticket, from_agency: Agency, now: datetime, actor)
 
 
 def business_seconds_used(ticket: Ticket, now: datetime) -> int:
-    clock = clock_for(ticket)
-    used = ticket.sla_used_seconds
-    if clock is not None and ticket.sla_running_since is not None:
-        used += clock.between(ticket.sla_running_since, now)
-    return used
+    return _used_at(ticket, clock_for(ticket) or _bare_clock(ticket), now)
 
 
 def business_days_between(start: datetime, end: datetime, schedule: Schedule) -> int:

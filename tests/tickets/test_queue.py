@@ -4,9 +4,11 @@ import datetime as dt
 import re
 
 import pytest
+import time_machine
 from django.utils import timezone
 
 from accounts.models import Role
+from agencies.models import SLAPolicy
 from tests.factories import MembershipFactory, UserFactory
 from tickets import services
 from tickets.models import Ticket
@@ -306,12 +308,12 @@ def test_it_lets_an_agency_admin_work_the_queue(client, mof_head, mof_ticket):
     assert references(client.get("/queue/?view=all")) == [ticket.reference]
 
 
-def _queue_queries(client, django_assert_num_queries):
+def _queue_queries(client, django_assert_num_queries, path="/queue/?view=all"):
     # 1 session, 1 user, 1 memberships (header), 1 agents of the agency (assignee lists),
     # 1 teams, 1 categories (filter lists), 1 count (pages), 1 page of tickets with their
-    # requester, team, assignee, category and agencies.
+    # requester, team, assignee, category and agencies, and their earliest due time.
     with django_assert_num_queries(8):
-        response = client.get("/queue/?view=all")
+        response = client.get(path)
     return response
 
 
@@ -330,3 +332,119 @@ def test_it_lists_30_tickets_in_the_same_number_of_queries(
         ticket = mof_ticket(f"Printer {number}")
         services.ticket_assign(ticket=ticket, assignee=mof_agent, actor=mof_agent)
     assert len(references(_queue_queries(agent_client, django_assert_num_queries))) == 25
+
+
+# -- Service levels ---------------------------------------------------------------------------
+
+# The queue is looked at at 10:00; the tickets were reported in the hour before.
+NOW = dt.datetime(2026, 11, 24, 10, 0, tzinfo=dt.UTC)
+
+
+@pytest.fixture
+def p4_policy(db):
+    """First response within an hour, resolution within four, counted around the clock."""
+    return SLAPolicy.objects.create(
+        priority="P4", response_minutes=60, resolution_minutes=240, business_hours=False
+    )
+
+
+@pytest.fixture
+def clock():
+    with time_machine.travel(NOW - dt.timedelta(hours=2), tick=False) as traveller:
+        yield traveller
+
+
+@pytest.fixture
+def sla_client(clock, client, mof_agent):
+    """Signed in under the moved clock, so that the session is not already old."""
+    client.force_login(mof_agent)
+    return client
+
+
+@pytest.fixture
+def due_tickets(clock, p4_policy, mof_agent, mof_ticket):
+    """Five tickets whose clocks stand differently at NOW (P4 unless said)."""
+    clock.move_to(NOW - dt.timedelta(hours=2))
+    overdue = mof_ticket("Overdue")  # first response due 09:00
+    clock.move_to(NOW - dt.timedelta(minutes=50))
+    paused = mof_ticket("Paused")  # due 10:10, but waiting for the requester from 09:20
+    clock.move_to(NOW - dt.timedelta(minutes=40))
+    services.ticket_update(ticket=paused, actor=mof_agent, status=Ticket.Status.PENDING)
+    answered = mof_ticket("Answered")  # resolution due 13:20 once answered
+    services.ticket_reply(ticket=answered, author=mof_agent, body="Looking.", as_agent=True)
+    clock.move_to(NOW - dt.timedelta(minutes=20))
+    soon = mof_ticket("Soon")  # first response due 10:40
+    no_policy = mof_ticket("Critical", impact="high", urgency="high")  # P1: no policy
+    clock.move_to(NOW)
+    return {
+        "overdue": overdue,
+        "soon": soon,
+        "answered": answered,
+        "paused": paused,
+        "no_policy": no_policy,
+    }
+
+
+def test_it_sorts_by_the_soonest_due_time_with_running_clocks_first(sla_client, due_tickets):
+    response = sla_client.get("/queue/?view=all&sort=due")
+    assert references(response) == [
+        due_tickets[name].reference
+        for name in ("overdue", "soon", "answered", "paused", "no_policy")
+    ]
+    assert '<option value="due" selected>Due soonest</option>' in response.content.decode()
+
+
+def test_it_shows_when_each_ticket_is_due_in_words(sla_client, due_tickets):
+    html = sla_client.get("/queue/?view=all&sort=due").content.decode()
+    due = {}
+    for row in re.findall(r"<tr>(.*?)</tr>", html, re.S)[1:]:
+        reference = re.search(r'<th scope="row"><a href="[^"]+">([A-Z]+-\d+)</a>', row).group(1)
+        # Select, subject, requester, priority, status, due.
+        due[reference] = re.findall(r"<td>(.*?)</td>", row, re.S)[5]
+    assert due == {
+        due_tickets["overdue"].reference: (
+            '<time datetime="2026-11-24T09:00:00+00:00" class="sla-due sla-due-late">'
+            "overdue 1 h</time>"
+        ),
+        due_tickets["soon"].reference: (
+            '<time datetime="2026-11-24T10:40:00+00:00" class="sla-due sla-due-running">'
+            "in 40 min</time>"
+        ),
+        due_tickets["answered"].reference: (
+            '<time datetime="2026-11-24T13:20:00+00:00" class="sla-due sla-due-running">'
+            "in 3 h 20 min</time>"
+        ),
+        due_tickets["paused"].reference: '<span class="sla-due sla-due-paused">paused</span>',
+        due_tickets["no_policy"].reference: '<span class="hint">none</span>',
+    }
+    assert '<th scope="col">Due</th>' in html
+
+
+def test_it_finds_tickets_due_within_the_hour_or_overdue(sla_client, due_tickets):
+    response = sla_client.get("/queue/?view=all&sla=due_soon&sort=due")
+    assert references(response) == [due_tickets["overdue"].reference, due_tickets["soon"].reference]
+    assert "Clear filters" in response.content.decode()
+
+
+def test_it_finds_breached_tickets(sla_client, clock, p4_policy, mof_agent, mof_ticket):
+    late_answer = mof_ticket("Answered late")
+    clock.shift(dt.timedelta(hours=1, minutes=5))
+    services.ticket_reply(ticket=late_answer, author=mof_agent, body="Sorry.", as_agent=True)
+    marked = mof_ticket("Marked by an escalation")
+    mof_ticket("On time")
+    # Test setup: the escalation task, not ours, marks breaches; do as it would.
+    Ticket.objects.filter(pk=marked.pk).update(resolution_breached=True)
+    response = sla_client.get("/queue/?view=all&sla=breached&sort=age")
+    assert references(response) == [late_answer.reference, marked.reference]
+
+
+def test_it_sorts_and_filters_by_service_level_in_the_same_number_of_queries(
+    sla_client, clock, p4_policy, mof_agent, mof_ticket, django_assert_num_queries
+):
+    for number in range(30):
+        mof_ticket(f"Printer {number}")
+        clock.shift(dt.timedelta(minutes=1))
+    path = "/queue/?view=all&sort=due&sla=due_soon"
+    response = _queue_queries(sla_client, django_assert_num_queries, path)
+    assert len(references(response)) == 25
+    assert "in 31 min" in response.content.decode()

@@ -304,3 +304,39 @@ def test_it_sweeps_through_the_real_worker(
         time.sleep(0.2)
     assert fresh(ticket).resolution_breached is True
     assert fresh(ticket).events.filter(kind="escalation").count() == 3
+
+
+def test_it_counts_a_stricter_priority_as_overdue_at_once(ticket_at, mof_agent):
+    SLAPolicy.objects.create(priority="P3", response_minutes=30, resolution_minutes=60)
+    ticket = ticket_at(at(2026, 11, 23, 9, 0))  # P4: resolution in 4 business hours
+    with time_machine.travel(at(2026, 11, 23, 10, 40), tick=False):
+        services.ticket_update(ticket=ticket, actor=mof_agent, impact="medium", urgency="medium")
+    changed = fresh(ticket)
+    assert changed.priority == "P3"
+    assert changed.resolution_due_at == at(2026, 11, 23, 10, 40)  # already used up
+
+
+def test_it_does_not_call_a_reply_late_for_time_spent_pending(ticket_at, mof_agent):
+    ticket = ticket_at(at(2026, 11, 23, 9, 0))  # response due 10:00
+    with time_machine.travel(at(2026, 11, 23, 9, 10), tick=False):
+        services.ticket_update(ticket=ticket, actor=mof_agent, status="pending")
+    with time_machine.travel(at(2026, 11, 23, 15, 0), tick=False):
+        services.ticket_reply(ticket=fresh(ticket), author=mof_agent, body="Hi", as_agent=True)
+    assert fresh(ticket).response_breached is False
+
+
+def test_it_judges_the_resolution_when_resolved_from_pending(ticket_at, mof_agent):
+    ticket = ticket_at(at(2026, 11, 23, 9, 0))  # resolution due 13:00
+    with time_machine.travel(at(2026, 11, 23, 14, 0), tick=False):
+        services.ticket_update(ticket=ticket, actor=mof_agent, status="pending")
+    with time_machine.travel(at(2026, 11, 24, 9, 0), tick=False):
+        services.ticket_update(ticket=fresh(ticket), actor=mof_agent, status="resolved")
+    resolved = fresh(ticket)
+    assert resolved.sla_paused_since is None
+    assert resolved.resolution_breached is True
+    assert resolved.response_breached is True  # never answered within the hour
+
+
+def test_it_records_the_due_times_after_the_report(ticket_at):
+    ticket = ticket_at(at(2026, 11, 23, 9, 0))
+    assert list(ticket.events.values_list("kind", flat=True)[:2]) == ["created", "sla"]

@@ -8,6 +8,7 @@ from django.core.exceptions import NON_FIELD_ERRORS, PermissionDenied, Validatio
 from django.core.paginator import Paginator
 from django.http import Http404
 from django.shortcuts import redirect, render
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST
@@ -79,8 +80,14 @@ def queue(request):
     lists = filters.queue_lists(request.membership, request.GET.get("agency", ""))
     form = filters.QueueFilterForm(request.GET, lists=lists)
     values = form.values()
+    # One moment for the whole page: the "Due within 1 hour" filter and every row's "Due".
+    now = timezone.now()
     tickets = filters.queue_tickets(
-        user=request.user, membership=request.membership, agency=lists.agency, filters=values
+        user=request.user,
+        membership=request.membership,
+        agency=lists.agency,
+        filters=values,
+        now=now,
     )
     page = Paginator(tickets, filters.PAGE_SIZE).get_page(request.GET.get("page"))
     views = [
@@ -97,6 +104,7 @@ def queue(request):
             "views": views,
             "current_view": next(v for v in views if v["current"]),
             "agency": lists.agency,
+            "sla_now": now,
         },
     )
 
