@@ -5,8 +5,9 @@ Every browser test is marked `browser` and put in the xdist group "browser", so 
 a browser: Playwright drives /usr/bin/chromium, and every request that would leave the test
 live server is refused and fails the test.
 
-The pages a person meets on the first journey are listed once, in JOURNEY_PAGES; the
-accessibility, page-weight and CSP tests walk that list.
+The pages a person meets on the journeys (signing in, reporting a problem, working the
+queue) are listed once, in JOURNEY_PAGES; the accessibility, page-weight and CSP tests walk
+that list.
 """
 
 import gzip
@@ -18,6 +19,7 @@ from dataclasses import dataclass, field
 import pytest
 from axe_playwright_python.sync_playwright import Axe
 from django.conf import settings
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
 from playwright.sync_api import (
     Browser,
@@ -27,6 +29,13 @@ from playwright.sync_api import (
     expect,
     sync_playwright,
 )
+
+# The tickets tests' catalogue fixtures, for the ticket pages here: `name as name` tells the
+# linter that they are imported to be used by pytest, not by this module.
+from tests.tickets.conftest import mof_service_desk as mof_service_desk
+from tests.tickets.conftest import payroll_category as payroll_category
+from tests.tickets.conftest import printer_category as printer_category
+from tickets import attachments, services
 
 # Playwright's sync API keeps an asyncio event loop running in the test thread for as long
 # as the browser is open (the whole session). Django sees that loop and refuses ORM calls
@@ -160,20 +169,23 @@ def heading(page: Page) -> str:
     return page.get_by_role("heading", level=1).inner_text().strip()
 
 
-# -- The pages of the first journey -----------------------------------------------------------
+# -- The pages of the journeys -----------------------------------------------------------------
 
 
 @dataclass(frozen=True)
 class JourneyPage:
-    """A page of the first journey. `load` is the one navigation that shows it (what the
-    page-weight test measures); `prepare`, if any, runs first in the same browser tab;
-    `heading` is the page's h1, so that no test checks the wrong page by mistake."""
+    """A page of a journey. `load` is the one navigation that shows it (what the page-weight
+    test measures); `prepare`, if any, runs first in the same browser tab; `heading` is the
+    page's h1, so that no test checks the wrong page by mistake. A page `signed_in` is seen
+    as `persona` (a fixture's name); `data` names the fixtures that set up what it shows."""
 
     name: str
     heading: str
     load: Callable[[Page], object]
     signed_in: bool = False
     prepare: Callable[[Page], object] | None = None
+    persona: str = "mof_head"
+    data: tuple[str, ...] = ()
 
 
 def _goto(path: str) -> Callable[[Page], object]:
@@ -184,6 +196,23 @@ def _send_wrong_password(page: Page) -> None:
     sign_in(page, email="head@mof.gov.test", password="not the password")
     # The page before has the same heading: wait for the answer to arrive.
     expect(page.get_by_role("alert")).to_contain_text("There is a problem")
+
+
+def _send_empty_report(page: Page) -> None:
+    page.get_by_role("button", name="Send report").click()
+    # The page before has the same heading: wait for the answer to arrive.
+    expect(page.get_by_role("alert")).to_contain_text("There is a problem")
+
+
+# The ticket `reported_ticket` opens: the first of its handling agency, MOF.
+REPORTED_TICKET = "MOF-000001"
+REPORTED_SUBJECT = "The printer on the second floor is offline"
+
+
+def _open_ticket_with_agent_panel(page: Page) -> None:
+    page.goto(f"/tickets/{REPORTED_TICKET}/")
+    # The same heading without the panel would be a different page: the requester's.
+    expect(page.get_by_role("region", name="Work on this ticket")).to_be_visible()
 
 
 JOURNEY_PAGES = [
@@ -208,6 +237,84 @@ JOURNEY_PAGES = [
     JourneyPage("not-found", "Page not found", _goto("/no-such-page/")),
 ]
 
+TICKET_JOURNEY_PAGES = [
+    # A requester reports a problem and follows it.
+    JourneyPage(
+        "report-a-problem",
+        "Report a problem",
+        _goto("/tickets/new/"),
+        signed_in=True,
+        persona="mof_requester",
+        data=("ticket_catalogue",),
+    ),
+    JourneyPage(
+        "report-a-problem-with-errors",
+        "Report a problem",
+        _send_empty_report,
+        signed_in=True,
+        prepare=_goto("/tickets/new/"),
+        persona="mof_requester",
+        data=("ticket_catalogue",),
+    ),
+    JourneyPage(
+        "report-confirmation",
+        "Your problem is reported",
+        _goto(f"/tickets/new/?created={REPORTED_TICKET}"),
+        signed_in=True,
+        persona="mof_requester",
+        data=("reported_ticket",),
+    ),
+    JourneyPage(
+        "my-tickets",
+        "Your tickets",
+        _goto("/tickets/"),
+        signed_in=True,
+        persona="mof_requester",
+        data=("reported_ticket",),
+    ),
+    JourneyPage(
+        "ticket-as-requester",
+        REPORTED_SUBJECT,
+        _goto(f"/tickets/{REPORTED_TICKET}/"),
+        signed_in=True,
+        persona="mof_requester",
+        data=("reported_ticket",),
+    ),
+    # An agent works the queue; the agency admin keeps the catalogue.
+    JourneyPage(
+        "ticket-as-agent",
+        REPORTED_SUBJECT,
+        _open_ticket_with_agent_panel,
+        signed_in=True,
+        persona="mof_agent",
+        data=("reported_ticket",),
+    ),
+    JourneyPage(
+        "queue",
+        "Queue of Ministry of Finance",
+        _goto("/queue/"),
+        signed_in=True,
+        persona="mof_agent",
+        data=("reported_ticket",),
+    ),
+    JourneyPage(
+        "log-a-call",
+        "Log a call",
+        _goto("/queue/log-call/"),
+        signed_in=True,
+        persona="mof_agent",
+        data=("ticket_catalogue",),
+    ),
+    JourneyPage(
+        "service-catalogue",
+        "Service catalogue",
+        _goto("/categories/"),
+        signed_in=True,
+        data=("ticket_catalogue",),
+    ),
+]
+JOURNEY_PAGES += TICKET_JOURNEY_PAGES
+
 
 def journey_page(name: str) -> JourneyPage:
     return next(page for page in JOURNEY_PAGES if page.name == name)
@@ -219,6 +326,49 @@ def government(mof_head, mof_agent, mof_team):
     return mof_head
 
 
+@pytest.fixture
+def media_root(settings, tmp_path):
+    """Attachments go to the test's own folder, never the project's .devdata. The live server
+    runs in this process, so it sees the change."""
+    settings.MEDIA_ROOT = tmp_path / "media"
+    return settings.MEDIA_ROOT
+
+
+@pytest.fixture
+def ticket_catalogue(government, mof, mof_team, mof_agent, printer_category, payroll_category):
+    """MOF's team (the government's) is its intake team, with the agent in it; the catalogue
+    has a government-wide service and one of MOF's own."""
+    mof.intake_team = mof_team
+    mof.save(update_fields=["intake_team"])
+    mof_team.members.add(mof_agent)
+    return printer_category
+
+
+@pytest.fixture
+def reported_ticket(ticket_catalogue, media_root, mof, mof_requester, mof_agent):
+    """A ticket with everything its page can show: a file, an agent's reply, an internal note
+    (which only the agent sees), an assignee."""
+    ticket = attachments.ticket_create_with_attachments(
+        requester=mof_requester,
+        requester_agency=mof,
+        category=ticket_catalogue,
+        subject=REPORTED_SUBJECT,
+        description="It shows **paper jam** but there is no paper in it.\n\n- Tray 1\n- Tray 2",
+        impact="medium",
+        urgency="high",
+        files=attachments.attachments_check(
+            [SimpleUploadedFile("error.txt", b"Error 41.2\n", content_type="text/plain")]
+        ),
+    )
+    services.ticket_assign(ticket=ticket, assignee=mof_agent, actor=mof_agent)
+    services.ticket_reply(ticket=ticket, author=mof_agent, body="I am on my way.", as_agent=True)
+    services.ticket_reply(
+        ticket=ticket, author=mof_agent, body="Fuser unit again?", internal=True, as_agent=True
+    )
+    assert ticket.reference == REPORTED_TICKET
+    return ticket
+
+
 @dataclass(frozen=True)
 class Visit:
     session: BrowserSession
@@ -227,11 +377,14 @@ class Visit:
 
 
 @pytest.fixture
-def visit(open_session, government) -> Callable[[JourneyPage], Visit]:
-    """Opens a journey page in a fresh browser, signed in as the MOF head where it needs."""
+def visit(open_session, government, request) -> Callable[[JourneyPage], Visit]:
+    """Opens a journey page in a fresh browser, signed in as its persona where it needs."""
 
     def visit_(journey_page: JourneyPage) -> Visit:
-        session = open_session(user=government if journey_page.signed_in else None)
+        for fixture_name in journey_page.data:
+            request.getfixturevalue(fixture_name)
+        user = request.getfixturevalue(journey_page.persona) if journey_page.signed_in else None
+        session = open_session(user=user)
         page = session.new_page()
         if journey_page.prepare:
             journey_page.prepare(page)
