@@ -6,7 +6,7 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 
 from accounts.models import Membership, Role, User
-from agencies.models import Agency, AgencyDomain
+from agencies.models import Agency, AgencyDomain, Team
 from helpdesk.audit import audit_record
 
 
@@ -130,6 +130,7 @@ def member_remove(*, membership: Membership, actor: User) -> None:
         role=membership.role,
     )
     membership.user.teams.remove(*membership.user.teams.filter(agency=membership.agency))
+    Team.objects.filter(agency=membership.agency, lead=membership.user).update(lead=None)
     membership.delete()
 
 

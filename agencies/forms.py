@@ -94,11 +94,23 @@ class TeamForm(forms.Form):
         widget=forms.CheckboxSelectMultiple,
         help_text=_("This agency's agents and admins."),
     )
+    lead = forms.ModelChoiceField(
+        label=_("Team lead"),
+        queryset=None,
+        required=False,
+        empty_label=_("None"),
+        help_text=_(
+            "One of the team's members. Told when the team's tickets breach their service "
+            "level, and given the tickets whose escalation reassigns them to the lead."
+        ),
+        error_messages={"invalid_choice": _("Choose the lead among this agency's staff.")},
+    )
     is_active = forms.BooleanField(label=_("Active"), required=False, initial=True)
 
     def __init__(self, *args, staff, editing: bool, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["members"].queryset = staff
+        self.fields["lead"].queryset = staff
         if not editing:
             del self.fields["is_active"]
 

@@ -116,6 +116,13 @@ def _check_team_members(agency: Agency, members: list[User]) -> None:
         )  # fmt: skip
 
 
+def _check_team_lead(lead: User | None, members: list[User]) -> None:
+    if lead is not None and lead.pk not in {m.pk for m in members}:
+        raise ValidationError(
+            {"lead": _("Choose the lead among the team's members, or tick them as a member.")}
+        )
+
+
 @transaction.atomic
 def team_create(
     *,
@@ -125,13 +132,19 @@ def team_create(
     description: str = "",
     members: list[User] = (),
     assignment: str = Team.Assignment.NONE,
+    lead: User | None = None,
 ) -> Team:
     if not agency.is_active:
         raise ValidationError(_("This agency is inactive: reactivate it before adding teams."))
     members = list(members)
     _check_team_members(agency, members)
+    _check_team_lead(lead, members)
     team = Team(
-        agency=agency, name=name.strip(), description=description.strip(), assignment=assignment
+        agency=agency,
+        name=name.strip(),
+        description=description.strip(),
+        assignment=assignment,
+        lead=lead,
     )
     team.full_clean()
     team.save()
@@ -143,6 +156,7 @@ def team_create(
         agency=agency,
         assignment=assignment,
         members=[m.email for m in members],
+        lead=lead.email if lead else None,
     )
     return team
 
@@ -157,14 +171,16 @@ def team_update(
     description: str = "",
     members: list[User] = (),
     assignment: str = Team.Assignment.NONE,
+    lead: User | None = None,
 ) -> Team:
     team = Team.objects.select_for_update().get(pk=team.pk)
     members = list(members)
     _check_team_members(team.agency, members)
+    _check_team_lead(lead, members)
     team.name, team.description, team.is_active = name.strip(), description.strip(), is_active
-    team.assignment = assignment
+    team.assignment, team.lead = assignment, lead
     team.full_clean()
-    team.save(update_fields=["name", "description", "is_active", "assignment"])
+    team.save(update_fields=["name", "description", "is_active", "assignment", "lead"])
     team.members.set(members)
     audit_record(
         actor=actor,
@@ -174,6 +190,7 @@ def team_update(
         is_active=is_active,
         assignment=assignment,
         members=[m.email for m in members],
+        lead=lead.email if lead else None,
     )
     return team
 

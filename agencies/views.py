@@ -122,6 +122,7 @@ def team_edit(request, code: str, team_id: int):
         "description": team.description,
         "assignment": team.assignment,
         "members": list(team.members.all()),
+        "lead": team.lead_id,
         "is_active": team.is_active,
     }
     form = TeamForm(

@@ -8,7 +8,7 @@ history, first responses and resolutions are what the application itself would h
 
 import random
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 
 from allauth.account.models import EmailAddress
 from django.conf import settings
@@ -18,7 +18,16 @@ from django.db import transaction
 from django.utils import timezone
 
 from accounts.models import AGENCY_STAFF_ROLES, Membership, Role, User
-from agencies.models import Agency, AgencyDomain, Team
+from agencies.models import (
+    Agency,
+    AgencyDomain,
+    BusinessCalendar,
+    EscalationLevel,
+    Holiday,
+    SLAPolicy,
+    Team,
+)
+from notifications.services import email_muted
 
 DEMO_PASSWORD = "govdesk-demo"  # noqa: S105 - published in README.md, refused with DEBUG off
 DEMO_TIME_ZONE = "Africa/Monrovia"
@@ -38,6 +47,34 @@ AGENCIES = [
      ["Service desk", "E-mail and collaboration", "Network"]),
 ]  # fmt: skip
 ROUND_ROBIN_TEAMS = [("MOF", "Service desk")]
+
+# Monday to Friday, 08:00 to 17:00 (minutes of the day), for the nation and every agency.
+DEMO_WEEKLY_HOURS = {str(day): [[8 * 60, 17 * 60]] for day in range(5)}
+# Liberia's public holidays, every year. The year of a yearly holiday's date is not used.
+NATIONAL_HOLIDAYS = [
+    (1, 1, "New Year's Day"),
+    (2, 11, "Armed Forces Day"),
+    (3, 15, "Decoration Day"),
+    (5, 14, "National Unification Day"),
+    (7, 26, "Independence Day"),
+    (8, 24, "Flag Day"),
+    (11, 29, "President Tubman's Birthday"),
+    (12, 25, "Christmas Day"),
+]
+HOLIDAY_YEAR = 2025
+DEFAULT_ESCALATION = [
+    # clock, percent, notify, marks breach
+    (EscalationLevel.Clock.RESOLUTION, 75, EscalationLevel.Notify.ASSIGNEE_OR_TEAM, False),
+    (EscalationLevel.Clock.RESOLUTION, 100, EscalationLevel.Notify.TEAM_LEAD_AND_ADMINS, True),
+    (EscalationLevel.Clock.RESPONSE, 100, EscalationLevel.Notify.TEAM, True),
+]
+DEFAULT_POLICIES = [
+    # priority, first response (minutes), resolution (minutes), counted in business hours
+    ("P1", 30, 4 * 60, False),
+    ("P2", 60, 8 * 60, True),
+    ("P3", 4 * 60, 24 * 60, True),
+    ("P4", 8 * 60, 45 * 60, True),
+]
 
 PEOPLE = [
     # e-mail, full name, agency code or None, role, team
@@ -269,9 +306,13 @@ class Command(BaseCommand):
     @transaction.atomic
     def _seed(self, tickets: int, travel) -> int:
         created, agencies, teams = _seed_government()
+        # Before any ticket: ticket_create starts the SLA clock from these.
+        created += _seed_service_levels(agencies)
         created += _seed_catalogue(agencies, teams)
         if tickets:
-            created += _seed_tickets(tickets, agencies, travel)
+            # Demo people get in-app notices of the demo history, but no e-mail.
+            with email_muted():
+                created += _seed_tickets(tickets, agencies, travel)
         return created
 
 
@@ -332,6 +373,50 @@ def _seed_government() -> tuple[int, dict[str, Agency], dict[tuple[str, str], Te
             teams[code, team_name].members.add(user)
             created += 1
     return created, agencies, teams
+
+
+def _seed_service_levels(agencies: dict[str, Agency]) -> int:
+    """The national calendar and its holidays, each demo agency's calendar, and the
+    government's default service levels with their escalation levels. Each is made once,
+    with what belongs to it (holidays, levels); later runs leave what people changed alone."""
+    created = 0
+    calendar_defaults = {"time_zone": DEMO_TIME_ZONE, "weekly_hours": DEMO_WEEKLY_HOURS}
+    national, new = BusinessCalendar.objects.get_or_create(agency=None, defaults=calendar_defaults)
+    created += new
+    if new:
+        Holiday.objects.bulk_create(
+            Holiday(
+                calendar=national,
+                date=date(HOLIDAY_YEAR, month, day),
+                name=name,
+                recurs_yearly=True,
+            )
+            for month, day, name in NATIONAL_HOLIDAYS
+        )
+        created += len(NATIONAL_HOLIDAYS)
+    for agency in agencies.values():
+        _, new = BusinessCalendar.objects.get_or_create(agency=agency, defaults=calendar_defaults)
+        created += new
+    for priority, response, resolution, business_hours in DEFAULT_POLICIES:
+        policy, new = SLAPolicy.objects.get_or_create(
+            agency=None,
+            priority=priority,
+            defaults={
+                "response_minutes": response,
+                "resolution_minutes": resolution,
+                "business_hours": business_hours,
+            },
+        )
+        created += new
+        if new:
+            EscalationLevel.objects.bulk_create(
+                EscalationLevel(
+                    policy=policy, clock=clock, percent=percent, notify=notify, marks_breach=breach
+                )
+                for clock, percent, notify, breach in DEFAULT_ESCALATION
+            )
+            created += len(DEFAULT_ESCALATION)
+    return created
 
 
 def _seed_catalogue(agencies: dict[str, Agency], teams: dict[tuple[str, str], Team]) -> int:
