@@ -8,12 +8,13 @@ RUFF := $(VENV)/bin/ruff
 WITH_SERVERS := $(PY) scripts/devstack.py exec --
 PYTEST_ARGS ?=
 CHROMIUM ?= /usr/bin/chromium
+DOVECOT ?= /usr/sbin/dovecot
 # Production values for `check --deploy`: a random key, a real host name, SMTP mail.
 DEPLOY_ENV := DEBUG=0 SECRET_KEY=$$($(PY) -c 'import secrets; print(secrets.token_urlsafe(64))') \
 	ALLOWED_HOSTS=desk.gov.example CSRF_TRUSTED_ORIGINS=https://desk.gov.example \
 	EMAIL_URL=smtp://mail.gov.example:587 DEFAULT_FROM_EMAIL=govdesk@gov.example
 
-.PHONY: help install lock run test test-with-servers lint format check-deploy messages browser stop clean
+.PHONY: help install lock run test test-with-servers lint format check-deploy messages browser imap-server stop clean
 
 help:
 	@echo "make run     install, migrate, load the demo government, serve with worker and beat"
@@ -52,6 +53,18 @@ browser:
 		fi; \
 	fi
 
+# Debian's dovecot serves real IMAP to the mail-in tests (tests/notifications/imap_server.py
+# starts one of its own per test, on loopback); nothing else is installed for them.
+imap-server:
+	@if [ ! -x $(DOVECOT) ]; then \
+		if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+			echo "Installing Debian's dovecot-imapd for the mail-in tests"; \
+			apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq dovecot-imapd >/dev/null; \
+		else \
+			echo "Mail-in tests need $(DOVECOT): install Debian's dovecot-imapd package (apt-get install dovecot-imapd)"; exit 1; \
+		fi; \
+	fi
+
 lint: install
 	$(RUFF) check .
 	$(RUFF) format --check .
@@ -65,7 +78,7 @@ check-deploy: install
 		REDIS_URL=$${REDIS_URL:-redis://localhost:6379/0} \
 		$(PY) manage.py check --deploy --fail-level WARNING
 
-test: install browser lint check-deploy
+test: install browser imap-server lint check-deploy
 	$(WITH_SERVERS) $(MAKE) --no-print-directory test-with-servers
 
 # Runs inside `make test`, with DATABASE_URL and REDIS_URL set.

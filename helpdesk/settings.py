@@ -7,6 +7,7 @@ Django's settings reference: https://docs.djangoproject.com/en/5.2/ref/settings/
 
 from pathlib import Path
 
+from celery.schedules import crontab
 from csp.constants import NONCE, NONE, SELF
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
@@ -105,6 +106,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "accounts.context_processors.membership",
+                "notifications.context_processors.notices",
             ],
         },
     },
@@ -323,6 +325,12 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": 3600.0,
         "options": {"expires": 3000},
     },
+    # Each morning in TIME_ZONE, before the working day: notices since the last summary.
+    "send-daily-digests": {
+        "task": "notifications.tasks.send_daily_digests",
+        "schedule": crontab(hour=7, minute=0),
+        "options": {"expires": 3 * 3600},
+    },
 }
 # /healthz calls the scheduler late after this many seconds without a heartbeat.
 GOVDESK_SCHEDULER_LATE_AFTER = env_int("SCHEDULER_LATE_AFTER", 300, minimum=60)
@@ -341,3 +349,35 @@ LOGGING = {
     "root": {"handlers": ["console"], "level": LOG_LEVEL},
     "loggers": {"django.db.backends": {"level": "INFO"}},
 }
+
+# -- Mail in (notifications/inbound.py, notifications/mailboxes.py) ---------------------------
+# Each active InboundMailbox is read over IMAP this often; one task per mailbox.
+INBOUND_POLL_SECONDS = env_int("INBOUND_POLL_SECONDS", 60, minimum=10)
+CELERY_BEAT_SCHEDULE["poll-inbound-mailboxes"] = {
+    "task": "notifications.tasks.poll_inbound_mailboxes",
+    "schedule": float(INBOUND_POLL_SECONDS),
+    "options": {"expires": INBOUND_POLL_SECONDS - 5},
+}
+# Mailbox passwords are encrypted with this Fernet key, else with one derived from SECRET_KEY.
+INBOUND_MAIL_KEY = env_str("INBOUND_MAIL_KEY")
+if INBOUND_MAIL_KEY:
+    from cryptography.fernet import Fernet
+
+    try:
+        Fernet(INBOUND_MAIL_KEY)
+    except ValueError:
+        raise ImproperlyConfigured(
+            "INBOUND_MAIL_KEY must be a Fernet key: 32 url-safe base64-encoded bytes "
+            '(python -c "from cryptography.fernet import Fernet; print(Fernet.generate_key())")'
+        ) from None
+# Certificates to trust for IMAP over TLS besides the system's, such as a government CA.
+INBOUND_IMAP_CA_FILE = env_str("INBOUND_IMAP_CA_FILE")
+if INBOUND_IMAP_CA_FILE and not Path(INBOUND_IMAP_CA_FILE).is_file():
+    raise ImproperlyConfigured(
+        f"INBOUND_IMAP_CA_FILE must name a PEM file of certificates, got {INBOUND_IMAP_CA_FILE!r}"
+    )
+INBOUND_IMAP_TIMEOUT = env_int("INBOUND_IMAP_TIMEOUT", 30, minimum=1)
+# Messages read from one mailbox per poll; the rest wait for the next.
+INBOUND_FETCH_LIMIT = env_int("INBOUND_FETCH_LIMIT", 100, minimum=1)
+# A larger message is kept and quarantined without opening its attachments.
+INBOUND_MAX_MESSAGE_BYTES = env_int("INBOUND_MAX_MESSAGE_MB", 50, minimum=1) * 1024 * 1024

@@ -16,5 +16,6 @@ urlpatterns = [
     path("profile/", include("accounts.urls")),
     path("", include("agencies.urls")),
     path("", include("tickets.urls")),
+    path("", include("notifications.urls")),
     path("django-admin/", admin.site.urls),
 ]

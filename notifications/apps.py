@@ -5,3 +5,7 @@ from django.utils.translation import gettext_lazy as _
 class NotificationsConfig(AppConfig):
     name = "notifications"
     verbose_name = _("Notifications")
+
+    def ready(self) -> None:
+        # Mail in keeps its admin apart from notifications/admin.py.
+        from notifications import inbound_admin  # noqa: F401

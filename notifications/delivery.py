@@ -5,9 +5,11 @@ from datetime import timedelta
 
 from django.core.mail import EmailMultiAlternatives
 from django.db import transaction
-from django.db.models import F
+from django.db.models import F, Q
 from django.utils import timezone
 
+from accounts.models import User
+from helpdesk.audit import audit_record
 from notifications.models import Outbox
 
 logger = logging.getLogger(__name__)
@@ -15,6 +17,8 @@ logger = logging.getLogger(__name__)
 MAX_ATTEMPTS = 8
 # A row claimed for sending this long ago whose worker died is tried again.
 SENDING_STALE_AFTER = timedelta(minutes=10)
+# A new row's own task, queued after the commit, has this long before the requeue assumes the
+# task was lost (the broker was down, the worker died) and queues the row again.
 REQUEUE_AFTER = timedelta(minutes=2)
 
 
@@ -66,16 +70,23 @@ def _send(outbox: Outbox) -> None:
 
 
 def outbox_requeue_unsent() -> int:
-    """Queues rows still unsent: after a broker outage, a crash, or a backoff that ended."""
+    """Queues rows still unsent: after a broker outage, a crash, or a backoff that ended.
+
+    A row that has never been tried waits REQUEUE_AFTER for the task queued at its commit; a
+    row that failed is due at its `next_attempt_at`, the end of its backoff.
+    """
     from notifications.tasks import deliver_outbox
 
     now = timezone.now()
-    with transaction.atomic():
-        Outbox.objects.filter(
-            state=Outbox.State.SENDING, next_attempt_at__lte=now - SENDING_STALE_AFTER
-        ).update(state=Outbox.State.PENDING)
+    Outbox.objects.filter(
+        state=Outbox.State.SENDING, next_attempt_at__lte=now - SENDING_STALE_AFTER
+    ).update(state=Outbox.State.PENDING)
     due = list(
-        Outbox.objects.filter(state=Outbox.State.PENDING, next_attempt_at__lte=now - REQUEUE_AFTER)
+        Outbox.objects.filter(state=Outbox.State.PENDING)
+        .filter(
+            Q(attempts=0, next_attempt_at__lte=now - REQUEUE_AFTER)
+            | Q(attempts__gt=0, next_attempt_at__lte=now)
+        )
         .order_by("next_attempt_at")
         .values_list("pk", flat=True)[:1000]
     )
@@ -85,11 +96,21 @@ def outbox_requeue_unsent() -> int:
 
 
 @transaction.atomic
-def outbox_retry(*, outbox: Outbox) -> None:
-    """An admin's retry of a failed message."""
+def outbox_retry(*, outbox: Outbox, actor: User | None = None) -> bool:
+    """An admin's retry of a failed message: a fresh set of attempts. False if not failed."""
     from notifications.services import _queue_delivery
 
-    Outbox.objects.filter(pk=outbox.pk, state=Outbox.State.FAILED).update(
+    retried = Outbox.objects.filter(pk=outbox.pk, state=Outbox.State.FAILED).update(
         state=Outbox.State.PENDING, attempts=0, next_attempt_at=timezone.now()
     )
+    if not retried:
+        return False
+    audit_record(
+        actor=actor,
+        action="outbox.retried",
+        target=outbox,
+        outbox=outbox.pk,
+        last_error=outbox.last_error[:300] or None,
+    )
     transaction.on_commit(lambda: _queue_delivery(outbox.pk))
+    return True

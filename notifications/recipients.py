@@ -2,7 +2,7 @@
 
 from django.db.models import Q
 
-from accounts.models import Membership, Role, User
+from accounts.models import AGENCY_STAFF_ROLES, Membership, Role, User
 from agencies.models import EscalationLevel
 from notifications.models import Kind
 from tickets.models import Ticket, TicketEvent
@@ -11,9 +11,16 @@ Event = TicketEvent.Kind
 
 
 def _team_or_admins(ticket: Ticket) -> list[User]:
-    """The ticket's team; with no team, the handling agency's admins."""
+    """The ticket's team; with no team, the handling agency's admins.
+
+    Only members who are still staff of the handling agency: a role change keeps a person on
+    their teams, and a former agent must not go on hearing of the agency's tickets.
+    """
     if ticket.team_id:
-        members = list(ticket.team.members.filter(is_active=True))
+        staff = Membership.objects.filter(agency=ticket.agency_id, role__in=AGENCY_STAFF_ROLES)
+        members = list(
+            ticket.team.members.filter(is_active=True, pk__in=staff.values("user")).order_by("pk")
+        )
         if members:
             return members
     return _agency_admins(ticket)
@@ -69,6 +76,10 @@ def recipients_for(event: TicketEvent) -> list[tuple[User, str]]:
     result = []
     for user, kind in pairs:
         if user is None or user.pk == event.actor_id or user.pk in seen or not user.is_active:
+            continue
+        # What is not public (an escalation) is for the agency's staff only, whoever the
+        # level names: never a requester, even one who is, say, still a team's lead.
+        if not event.is_public and not _is_staff_of(user, ticket):
             continue
         seen.add(user.pk)
         result.append((user, kind))

@@ -10,11 +10,13 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import URLPattern, URLResolver, get_resolver
 
+from notifications.inbound import inbound_handle
+from notifications.models import InboundMailbox, Notice, Outbox
 from tests.factories import TeamFactory
 from tickets.attachments import attachments_check, ticket_create_with_attachments
 from tickets.models import Category
 
-OWN_APPS = ("agencies", "accounts", "helpdesk", "tickets")
+OWN_APPS = ("agencies", "accounts", "helpdesk", "tickets", "notifications")
 
 
 def own_patterns(resolver=None, prefix=""):
@@ -39,7 +41,21 @@ def mof_objects(mof, mof_agent, mof_head, mof_requester, settings, tmp_path):
         impact="low", urgency="low",
         files=attachments_check([SimpleUploadedFile("note.txt", b"payslip", "text/plain")]),
     )  # fmt: skip
+    notice = Notice.objects.filter(user=mof_agent).first() or Notice.objects.create(
+        user=mof_agent, kind="assigned", text="For the MOF agent", created_at=ticket.created_at
+    )
+    mailbox = InboundMailbox.objects.create(
+        agency=mof, address="helpdesk@mof.gov.test", imap_host="127.0.0.1", username="helpdesk"
+    )
+    quarantined = inbound_handle(b"Subject: no sender here\r\n\r\nHello", mailbox=mailbox)
+    outbox = Outbox.objects.create(
+        to_address="x@mof.gov.test", dedupe_key="tenancy", created_at=ticket.created_at,
+        state=Outbox.State.FAILED,
+    )  # fmt: skip
     return {
+        "notice_id": notice.pk,
+        "message_id": quarantined.pk,
+        "outbox_id": outbox.pk,
         "code": "MOF",
         "team_id": team.pk,
         "membership_id": mof_agent.memberships.get().pk,

@@ -93,9 +93,9 @@ def test_it_lists_agencies_in_a_fixed_number_of_queries(
     client, platform_admin, mof, moh, nicta, django_assert_num_queries
 ):
     client.force_login(platform_admin)
-    # 1 session, 1 user, 1 memberships (header), 1 agencies with
+    # 1 session, 1 user, 1 memberships and 1 unread-notices count (header), 1 agencies with
     # counts, 1 domains prefetch.
-    with django_assert_num_queries(5):
+    with django_assert_num_queries(6):
         response = client.get("/agencies/")
     assert response.status_code == 200
     assert "National ICT Agency" in response.content.decode()

@@ -141,8 +141,9 @@ def test_it_answers_404_for_a_membership_of_another_agency(signed_in_head, moh_a
 def test_it_lists_members_in_a_fixed_number_of_queries(
     signed_in_head, mof, mof_agent, mof_requester, django_assert_num_queries
 ):
-    # 1 session, 1 user, 1 memberships (header), 1 agency, 1 members with users.
-    with django_assert_num_queries(5):
+    # 1 session, 1 user, 1 memberships and 1 unread-notices count (header),
+    # 1 agency, 1 members with users.
+    with django_assert_num_queries(6):
         response = signed_in_head.get("/agencies/MOF/members/")
     assert "James Tarpeh" in response.content.decode()
 
@@ -151,7 +152,8 @@ def test_it_lists_teams_in_a_fixed_number_of_queries(
     signed_in_head, mof, mof_team, django_assert_num_queries
 ):
     TeamFactory(agency=mof, name="Network")
-    # 1 session, 1 user, 1 memberships (header), 1 agency, 1 teams with counts.
-    with django_assert_num_queries(5):
+    # 1 session, 1 user, 1 memberships and 1 unread-notices count (header),
+    # 1 agency, 1 teams with counts.
+    with django_assert_num_queries(6):
         response = signed_in_head.get("/agencies/MOF/teams/")
     assert "Network" in response.content.decode()

@@ -163,8 +163,9 @@ def test_it_lists_the_catalogue_in_a_fixed_number_of_queries(
             name="Child", slug=f"{agency.code}-child", agency=agency, parent=parent
         )
     client.force_login(platform_admin)
-    # 1 session, 1 user, 1 memberships (header), 1 categories with their agencies and teams.
-    with django_assert_num_queries(4):
+    # 1 session, 1 user, 1 memberships and 1 unread-notices count (header),
+    # 1 categories with their agencies and teams.
+    with django_assert_num_queries(5):
         response = client.get("/categories/")
     assert response.status_code == 200
     assert len(response.context["sections"]) == 3

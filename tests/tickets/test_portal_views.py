@@ -307,9 +307,10 @@ def test_it_pages_my_tickets_in_a_fixed_number_of_queries(
 ):
     for n in range(27):
         open_ticket(mof_requester, printer_category, subject=f"Problem {n}")
-    # 1 session, 1 user, 1 memberships (header), 1 count, 1 page of tickets with their
+    # 1 session, 1 user, 1 memberships and 1 unread-notices count (header),
+    # 1 count, 1 page of tickets with their
     # agency, team, assignee, requester and category.
-    with django_assert_num_queries(5):
+    with django_assert_num_queries(6):
         response = signed_in_requester.get("/tickets/")
     assert len(response.context["tickets"]) == 25
     assert "Page 1 of 2" in response.content.decode()
@@ -461,10 +462,11 @@ def test_it_shows_the_ticket_page_in_a_fixed_number_of_queries(
 ):
     _add_events(ticket, mof_requester, mof_agent, events)
     services.ticket_watcher_add(ticket=ticket, email=other_mof_requester.email, actor=mof_agent)
-    # 1 session, 1 user, 1 memberships (header), 1 ticket with agency, team, assignee,
+    # 1 session, 1 user, 1 memberships and 1 unread-notices count (header),
+    # 1 ticket with agency, team, assignee,
     # requester, category and requester's agency, 1 events with their actors, 1 files of those
     # events, 1 followers.
-    with django_assert_num_queries(7):
+    with django_assert_num_queries(8):
         response = signed_in_requester.get("/tickets/MOF-000001/")
     shown = response.content.decode().count('class="timeline-event')
     assert shown == ticket.events.filter(is_public=True).count()

@@ -309,10 +309,11 @@ def test_it_lets_an_agency_admin_work_the_queue(client, mof_head, mof_ticket):
 
 
 def _queue_queries(client, django_assert_num_queries, path="/queue/?view=all"):
-    # 1 session, 1 user, 1 memberships (header), 1 agents of the agency (assignee lists),
+    # 1 session, 1 user, 1 memberships and 1 unread-notices count (header),
+    # 1 agents of the agency (assignee lists),
     # 1 teams, 1 categories (filter lists), 1 count (pages), 1 page of tickets with their
     # requester, team, assignee, category and agencies, and their earliest due time.
-    with django_assert_num_queries(8):
+    with django_assert_num_queries(9):
         response = client.get(path)
     return response
 
