@@ -18,7 +18,7 @@ from agencies.models import Agency, Team
 from tickets import selectors
 from tickets.agent_forms import ME, NOBODY, ObjectChoiceField, assignee_choices
 from tickets.models import Category, Priority, Ticket
-from tickets.services import search_query_filter
+from tickets.services import search_query_filter, search_rank
 
 PAGE_SIZE = 25
 
@@ -58,11 +58,13 @@ _CLOCK_RUNNING_FIRST = Case(
 
 
 class Sort:
+    RELEVANCE = "relevance"
     PRIORITY = "priority"
     DUE = "due"
     UPDATED = "updated"
     AGE = "age"
     choices = [
+        (RELEVANCE, _("Best match first (with a search)")),
         (PRIORITY, _("Priority: P1 first, then oldest")),
         (DUE, _("Due soonest")),
         (UPDATED, _("Recently updated first")),
@@ -70,6 +72,7 @@ class Sort:
     ]
     # A last key on the id keeps pages stable when two tickets share a time.
     orderings = {
+        RELEVANCE: ("-search_rank", "-updated_at", "-pk"),
         PRIORITY: ("priority", "created_at", "pk"),
         DUE: (_CLOCK_RUNNING_FIRST, "sla_due_at", "pk"),
         UPDATED: ("-updated_at", "-pk"),
@@ -188,7 +191,11 @@ class QueueFilterForm(forms.Form):
         self.is_valid()
         values = {name: self.cleaned_data.get(name) for name in self.fields}
         values["view"] = values.get("view") or QueueView.default
-        values["sort"] = values.get("sort") or Sort.PRIORITY
+        values["sort"] = values.get("sort") or (
+            Sort.RELEVANCE if values.get("q") else Sort.PRIORITY
+        )
+        if values["sort"] == Sort.RELEVANCE and not values.get("q"):
+            values["sort"] = Sort.PRIORITY  # nothing to match against
         return values
 
 
@@ -234,7 +241,10 @@ def queue_tickets(
     if filters.get("category"):
         tickets = tickets.filter(category=filters["category"])
     if filters.get("q"):
-        tickets = tickets.filter(search_query_filter(filters["q"].strip(), include_notes=True))
+        query = filters["q"].strip()
+        tickets = tickets.filter(search_query_filter(query, include_notes=True)).annotate(
+            search_rank=search_rank(query, include_notes=True)
+        )
     if filters.get("sla") == ServiceLevel.BREACHED:
         tickets = tickets.filter(Q(response_breached=True) | Q(resolution_breached=True))
     elif filters.get("sla") == ServiceLevel.DUE_SOON:

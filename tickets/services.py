@@ -549,6 +549,23 @@ def ticket_link(*, ticket: Ticket, other: Ticket, actor: User) -> None:
     _event(other, TicketEvent.Kind.LINK, actor, public=False, other=ticket.reference)
 
 
+def search_rank(query: str, *, include_notes: bool):
+    """How well a ticket matches: an exact reference first, then full-text relevance."""
+    from django.contrib.postgres.search import SearchQuery, SearchRank
+    from django.db.models import Case, FloatField, When
+
+    search = SearchQuery(query, config=SEARCH_CONFIG, search_type="websearch")
+    rank = SearchRank(F("search_public"), search)
+    if include_notes:
+        rank = rank + SearchRank(F("search_notes"), search)
+    exact = Case(
+        When(reference__iexact=query.strip(), then=Value(10.0)),
+        default=Value(0.0),
+        output_field=FloatField(),
+    )
+    return exact + rank
+
+
 def search_query_filter(query: str, *, include_notes: bool) -> Q:
     """Full-text match on the search documents, or a trigram match on reference or subject."""
     from django.contrib.postgres.search import SearchQuery

@@ -449,3 +449,24 @@ def test_it_sorts_and_filters_by_service_level_in_the_same_number_of_queries(
     response = _queue_queries(sla_client, django_assert_num_queries, path)
     assert len(references(response)) == 25
     assert "in 31 min" in response.content.decode()
+
+
+def test_it_ranks_search_results_best_match_first(
+    agent_client, mof_requester, printer_category, open_ticket
+):
+    open_ticket(mof_requester, printer_category, subject="Printer jam", description="Paper stuck.")
+    best = open_ticket(
+        mof_requester, printer_category, subject="Toner empty", description="Toner toner toner."
+    )
+    response = agent_client.get("/queue/?view=all&q=toner")
+    assert references(response)[0] == best.reference
+
+
+def test_it_puts_an_exact_reference_first(
+    agent_client, mof_requester, printer_category, open_ticket
+):
+    first = open_ticket(mof_requester, printer_category, subject="MOF-000002 follow-up")
+    second = open_ticket(mof_requester, printer_category, subject="Printer")
+    response = agent_client.get(f"/queue/?view=all&q={second.reference}")
+    assert references(response)[0] == second.reference
+    assert first.reference in references(response)
