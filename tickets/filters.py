@@ -64,11 +64,11 @@ class Sort:
     UPDATED = "updated"
     AGE = "age"
     choices = [
-        (RELEVANCE, _("Best match first (with a search)")),
         (PRIORITY, _("Priority: P1 first, then oldest")),
         (DUE, _("Due soonest")),
         (UPDATED, _("Recently updated first")),
         (AGE, _("Oldest first")),
+        (RELEVANCE, _("Best match first (with a search)")),
     ]
     # A last key on the id keeps pages stable when two tickets share a time.
     orderings = {
@@ -180,6 +180,11 @@ class QueueFilterForm(forms.Form):
         )
         self.fields["assignee"].choices = assignee_choices(lists.agents, empty=_("Anyone"))
         self.fields["category"].set_objects(lists.categories, empty_label=_("Any category"))
+        if self.data.get("q") and not self.data.get("sort"):
+            # A search with no sort chosen is ordered best match first: show it so.
+            self.initial["sort"] = Sort.RELEVANCE
+            self.data = self.data.copy()
+            self.data["sort"] = Sort.RELEVANCE
 
     @property
     def is_filtered(self) -> bool:
