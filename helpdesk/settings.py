@@ -63,11 +63,17 @@ INSTALLED_APPS = [
     "django_celery_beat",
     "django_htmx",
     "csp",
+    "rest_framework",
+    "django_filters",
+    "drf_spectacular",
+    "drf_spectacular_sidecar",
     "helpdesk",
     "accounts",
     "agencies",
     "tickets",
     "notifications",
+    "reports",
+    "incidents",
 ]
 
 MIDDLEWARE = [

@@ -17,5 +17,8 @@ urlpatterns = [
     path("", include("agencies.urls")),
     path("", include("tickets.urls")),
     path("", include("notifications.urls")),
+    path("api/v1/", include("helpdesk.api")),
+    path("", include("reports.urls")),
+    path("", include("incidents.urls")),
     path("django-admin/", admin.site.urls),
 ]

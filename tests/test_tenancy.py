@@ -16,7 +16,7 @@ from tests.factories import TeamFactory
 from tickets.attachments import attachments_check, ticket_create_with_attachments
 from tickets.models import Category
 
-OWN_APPS = ("agencies", "accounts", "helpdesk", "tickets", "notifications")
+OWN_APPS = ("agencies", "accounts", "helpdesk", "tickets", "notifications", "reports", "incidents")
 
 
 def own_patterns(resolver=None, prefix=""):
