@@ -2,7 +2,7 @@ from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.utils.translation import gettext_lazy as _
 
-from accounts.models import Membership, User
+from accounts.models import ApiToken, Membership, User
 
 
 class MembershipInline(admin.TabularInline):
@@ -36,3 +36,38 @@ class MembershipAdmin(admin.ModelAdmin):
     search_fields = ["user__email", "user__full_name", "agency__code"]
     autocomplete_fields = ["user", "agency"]
     list_select_related = ["user", "agency"]
+
+
+@admin.register(ApiToken)
+class ApiTokenAdmin(admin.ModelAdmin):
+    """A window on API tokens: made by their owners only (the key is shown once, to them);
+    here a platform admin sees them and revokes one, through the same service as the page."""
+
+    list_display = [
+        "name",
+        "user",
+        "prefix",
+        "created_at",
+        "expires_at",
+        "last_used_at",
+        "revoked_at",
+    ]
+    list_filter = ["revoked_at"]
+    list_select_related = ["user"]
+    search_fields = ["name", "user__email", "prefix"]
+    readonly_fields = list_display
+    fields = list_display
+    actions = ["revoke"]
+
+    def has_add_permission(self, request) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False
+
+    @admin.action(description=_("Revoke the selected tokens"))
+    def revoke(self, request, queryset) -> None:
+        from accounts.token_services import api_token_revoke
+
+        for token in queryset.select_related("user"):
+            api_token_revoke(token=token, actor=request.user)

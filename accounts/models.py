@@ -135,3 +135,36 @@ class Membership(models.Model):
     def __str__(self) -> str:
         where = self.agency.code if self.agency_id else _("government-wide")
         return f"{self.user} · {self.get_role_display()} · {where}"
+
+
+class ApiToken(models.Model):
+    """A key for the REST API, belonging to one person and acting with their rights.
+
+    Only a SHA-256 digest of the key is stored: the key itself is shown once, when made. The
+    key has 256 random bits, so a plain digest (no salt, no slow hash) cannot be reversed,
+    and it lets a request find its token with one indexed lookup. `prefix`, the key's first
+    characters, is no secret: it tells tokens apart on the page that lists them.
+    """
+
+    user = models.ForeignKey(
+        User, verbose_name=_("user"), on_delete=models.CASCADE, related_name="api_tokens"
+    )
+    name = models.CharField(_("name"), max_length=100)
+    prefix = models.CharField(_("starts with"), max_length=12)
+    key_digest = models.CharField(max_length=64, unique=True, editable=False)
+    created_at = models.DateTimeField(_("created"), default=timezone.now)
+    expires_at = models.DateTimeField(_("expires"), null=True, blank=True)
+    last_used_at = models.DateTimeField(_("last used"), null=True, blank=True)
+    revoked_at = models.DateTimeField(_("revoked"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("API token")
+        verbose_name_plural = _("API tokens")
+        ordering = ["-created_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.prefix}…)"
+
+    def is_usable(self, now=None) -> bool:
+        now = now or timezone.now()
+        return self.revoked_at is None and (self.expires_at is None or self.expires_at > now)

@@ -43,3 +43,28 @@ class AuditEntry(models.Model):
 
     def __str__(self) -> str:
         return f"{self.created_at:%Y-%m-%d %H:%M} {self.action} {self.target}"
+
+
+class IdempotencyKey(models.Model):
+    """An `Idempotency-Key` a person sent with an API request that creates something.
+
+    The unique constraint is what makes a retry safe: a second request with the same key waits
+    for the first one's transaction and then finds its row, so two tickets are never made.
+    The response is kept so that a retry receives exactly the first answer.
+    """
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    key = models.CharField(max_length=200)
+    # SHA-256 of the request body: the same key with another body is refused (422).
+    request_digest = models.CharField(max_length=64)
+    response_status = models.PositiveSmallIntegerField(default=0)
+    response_body = models.JSONField(default=dict, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["user", "key"], name="idempotencykey_once_per_user")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user_id}: {self.key}"
