@@ -1,0 +1,424 @@
+"""Every write of the reports: a ticket's facts, the daily rollups, the record of an export.
+
+How the rollups stay current:
+
+1. Every change to a ticket passes through `tickets.services._event`, which calls
+   `rollup_mark_stale`. After the change commits, the ticket's id goes into a Redis set of
+   stale tickets and a Celery task is queued to refresh it.
+2. Refreshing a ticket recomputes all its facts from its source rows (the ticket, its
+   holdings, transfers and status events) and replaces the old ones; then every (agency, day)
+   whose facts changed has its rollups recomputed from the facts. Nothing is incremented, so
+   a task that runs twice, or two workers at once, leave the same rows.
+3. A lost message (Redis down at the moment of commit) is caught by the nightly rebuild of
+   the last days (`rollups_rebuild_range`), which reports the days that had drifted; the
+   `rebuild_rollups` command rebuilds any range.
+"""
+
+import logging
+from collections import defaultdict
+from collections.abc import Iterable
+from datetime import date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
+
+from django.conf import settings
+from django.core.cache import cache
+from django.db import connection, transaction
+from django.db.models import Count, Q
+
+from agencies.business_time import always_open, business_time_between
+from helpdesk.audit import audit_record
+from reports.models import DailyRollup, ReportFact
+from tickets import sla
+from tickets.models import Ticket, TicketEvent, TicketHolding, TicketTransfer
+
+logger = logging.getLogger(__name__)
+
+Kind = ReportFact.Kind
+CLOSED_STATUSES = {str(status) for status in Ticket.CLOSED_STATUSES}
+STALE_TICKETS_KEY = "reports:stale-tickets"
+# Advisory-lock namespaces: one ticket's facts, one (agency, day)'s rollups.
+_TICKET_LOCK = 1 << 56
+_DAY_LOCK = 2 << 56
+REFRESH_BATCH = 500
+ROLLUP_KEYS_PER_TRANSACTION = 200
+ANALYZE_AFTER_DAYS = 7
+
+
+# -- Queueing a refresh ----------------------------------------------------------------------
+
+
+def _redis():
+    return cache._cache.get_client(write=True)
+
+
+def _stale_key() -> str:
+    return cache.make_key(STALE_TICKETS_KEY)
+
+
+def rollup_mark_stale(*, ticket_id: int) -> None:
+    """Called inside the ticket's transaction: refresh its facts once the change commits.
+
+    A change that writes several events queues the ticket several times; the refresh is
+    idempotent, so the later ones only repeat the work.
+    """
+    # A lambda, not a partial: a robust callback that fails is logged by its __qualname__.
+    transaction.on_commit(lambda: _queue_refresh(ticket_id), robust=True)
+
+
+def _queue_refresh(ticket_id: int) -> None:
+    from reports.tasks import refresh_ticket_rollups
+
+    # The set first: if the broker is down, rollups_refresh_pending or the nightly rebuild
+    # still finds the ticket.
+    _redis().sadd(_stale_key(), ticket_id)
+    refresh_ticket_rollups.delay(ticket_id)
+
+
+def rollups_mark_stale(*, ticket_ids: list[int]) -> None:
+    """`rollup_mark_stale` for a batch (the escalation sweep's): after the commit, one set
+    update and one task that refreshes every stale ticket, not one task per ticket."""
+    if ticket_ids:
+        ticket_ids = list(ticket_ids)
+        # A lambda, not a partial: a robust callback that fails is logged by its __qualname__.
+        transaction.on_commit(lambda: _queue_refresh_many(ticket_ids), robust=True)
+
+
+def _queue_refresh_many(ticket_ids: list[int]) -> None:
+    from reports.tasks import refresh_pending_rollups
+
+    _redis().sadd(_stale_key(), *ticket_ids)
+    refresh_pending_rollups.delay()
+
+
+def rollups_refresh_pending(*, batch: int = REFRESH_BATCH) -> int:
+    """Refreshes every ticket marked stale; returns how many. Safe alongside the tasks."""
+    client, key, refreshed = _redis(), _stale_key(), 0
+    while ids := client.spop(key, batch):
+        ticket_ids = sorted(int(i) for i in ids)
+        try:
+            rollup_refresh_tickets(ticket_ids=ticket_ids)
+        except Exception:
+            client.sadd(key, *ticket_ids)  # not lost: the next run takes them again
+            raise
+        refreshed += len(ticket_ids)
+    return refreshed
+
+
+def rollup_refresh_ticket_task(*, ticket_id: int) -> None:
+    """What the Celery task runs: the ticket's refresh, and it is no longer stale."""
+    rollup_refresh_tickets(ticket_ids=[ticket_id])
+    _redis().srem(_stale_key(), ticket_id)
+
+
+# -- Facts -------------------------------------------------------------------------------------
+
+
+class _Calendars:
+    """Schedules and policies, read once per refresh however many tickets share them."""
+
+    def __init__(self):
+        self._schedules, self._policies = {}, {}
+
+    def schedule(self, agency, business_hours: bool):
+        if not business_hours:
+            return always_open(settings.TIME_ZONE)
+        if agency.pk not in self._schedules:
+            self._schedules[agency.pk] = sla.schedule_for_agency(agency)
+        return self._schedules[agency.pk]
+
+    def policy(self, agency, priority: str):
+        if (agency.pk, priority) not in self._policies:
+            self._policies[agency.pk, priority] = sla.policy_for(agency, priority)
+        return self._policies[agency.pk, priority]
+
+
+def local_day(moment: datetime, agency) -> date:
+    return moment.astimezone(ZoneInfo(agency.time_zone)).date()
+
+
+def _holding_at(holdings: list[TicketHolding], moment: datetime) -> TicketHolding:
+    for holding in reversed(holdings):
+        if holding.started_at <= moment:
+            return holding
+    return holdings[0]
+
+
+def ticket_facts(
+    ticket: Ticket,
+    *,
+    holdings: list[TicketHolding],
+    status_events: list[TicketEvent],
+    transfers: list[TicketTransfer],
+    calendars: _Calendars,
+) -> list[ReportFact]:
+    """The facts of one ticket, computed from its source rows (unsaved): its holdings and
+    transfers (with their agencies) and its status events, each in the order they happened.
+
+    - reported: on the day it was reported, for the agency that first held it;
+    - resolved / reopened: each change of status into or out of resolved-or-closed, for the
+      agency holding the ticket then;
+    - transferred out / in: each transfer, for both agencies, naming the other;
+    - first response: for the agency holding the ticket when staff first replied in public,
+      the business time from the start of its holding, against its own target;
+    - final resolution (a ticket resolved or closed now): for the resolving agency, the
+      business time it held the ticket (pauses excluded, as the SLA clock counts it), against
+      its own target. Each agency is judged on its own holding, so a ticket that arrives late
+      in its life does not count against the receiver.
+    """
+    if not holdings:  # only a ticket made outside the services has none
+        holdings = [
+            TicketHolding(ticket=ticket, agency=ticket.agency, started_at=ticket.created_at)
+        ]
+    current = holdings[-1]
+
+    def fact(kind, holding_agency, moment, **fields) -> ReportFact:
+        return ReportFact(
+            ticket_id=ticket.pk,
+            agency_id=holding_agency.pk,
+            day=local_day(moment, holding_agency),
+            kind=kind,
+            team_id=ticket.team_id if holding_agency.pk == ticket.agency_id else None,
+            category_id=ticket.category_id,
+            priority=ticket.priority,
+            **fields,
+        )
+
+    facts = [fact(Kind.CREATED, holdings[0].agency, ticket.created_at)]
+    for event in status_events:
+        was_closed = event.data.get("old") in CLOSED_STATUSES
+        is_closed = event.data.get("new") in CLOSED_STATUSES
+        if was_closed != is_closed:
+            holding = _holding_at(holdings, event.created_at)
+            kind = Kind.RESOLVED if is_closed else Kind.REOPENED
+            facts.append(fact(kind, holding.agency, event.created_at))
+    for transfer in transfers:
+        facts.append(
+            fact(Kind.TRANSFER_OUT, transfer.from_agency, transfer.created_at,
+                 counterpart_id=transfer.to_agency_id)
+        )  # fmt: skip
+        facts.append(
+            fact(Kind.TRANSFER_IN, transfer.to_agency, transfer.created_at,
+                 counterpart_id=transfer.from_agency_id)
+        )  # fmt: skip
+    if ticket.first_response_at is not None:
+        holding = _holding_at(holdings, ticket.first_response_at)
+        policy = calendars.policy(holding.agency, ticket.priority)
+        schedule = calendars.schedule(holding.agency, policy is None or policy.business_hours)
+        seconds = int(
+            business_time_between(
+                holding.started_at, ticket.first_response_at, schedule
+            ).total_seconds()
+        )
+        met = None if policy is None else seconds <= policy.response_minutes * 60
+        facts.append(
+            fact(Kind.RESPONSE, holding.agency, ticket.first_response_at,
+                 business_seconds=seconds, met_target=met)
+        )  # fmt: skip
+    if ticket.status in CLOSED_STATUSES and ticket.resolved_at is not None:
+        # Stopped at resolution, the clock has banked everything: this holding's share is
+        # what it used since the holding began.
+        seconds = max(ticket.sla_used_seconds - current.used_seconds_at_start, 0)
+        policy = ticket.sla_policy
+        met = None if policy is None else seconds <= policy.resolution_minutes * 60
+        facts.append(
+            fact(Kind.RESOLUTION, current.agency, ticket.resolved_at,
+                 business_seconds=seconds, met_target=met)
+        )  # fmt: skip
+    return facts
+
+
+def _advisory_locks(keys: Iterable[int]) -> None:
+    keys = sorted(set(keys))  # one order everywhere: no deadlocks
+    if keys:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_advisory_xact_lock(k) FROM unnest(%s::bigint[]) AS k", [keys])
+
+
+def _day_lock(agency_id: int, day: date) -> int:
+    return _DAY_LOCK | (agency_id << 24) | day.toordinal()
+
+
+def rollup_refresh_tickets(*, ticket_ids: list[int]) -> set[tuple[int, date]]:
+    """Replaces the facts of these tickets and the rollups of every day they touch.
+
+    Returns the (agency id, day) keys whose rollups were recomputed.
+    """
+    calendars, touched = _Calendars(), set()
+    ticket_ids = sorted(set(ticket_ids))
+    for offset in range(0, len(ticket_ids), REFRESH_BATCH):
+        touched |= _refresh_facts(ticket_ids[offset : offset + REFRESH_BATCH], calendars)
+    rollups_recompute(keys=touched)
+    return touched
+
+
+def _by_ticket(rows) -> defaultdict[int, list]:
+    grouped = defaultdict(list)
+    for row in rows:
+        grouped[row.ticket_id].append(row)
+    return grouped
+
+
+@transaction.atomic
+def _refresh_facts(ticket_ids: list[int], calendars: _Calendars) -> set[tuple[int, date]]:
+    """One batch of tickets: a handful of queries whatever its size."""
+    _advisory_locks(_TICKET_LOCK | ticket_id for ticket_id in ticket_ids)
+    old = ReportFact.objects.filter(ticket_id__in=ticket_ids)
+    touched = set(old.values_list("agency_id", "day").distinct().order_by())
+    tickets = Ticket.objects.filter(pk__in=ticket_ids).select_related("agency", "sla_policy")
+    holdings = _by_ticket(
+        TicketHolding.objects.filter(ticket_id__in=ticket_ids)
+        .select_related("agency")
+        .order_by("started_at", "id")
+    )
+    status_events = _by_ticket(
+        TicketEvent.objects.filter(ticket_id__in=ticket_ids, kind=TicketEvent.Kind.STATUS)
+        .only("ticket_id", "created_at", "data")
+        .order_by("created_at", "id")
+    )
+    transfers = _by_ticket(
+        TicketTransfer.objects.filter(ticket_id__in=ticket_ids)
+        .select_related("from_agency", "to_agency")
+        .defer("reason")
+        .order_by("created_at", "id")
+    )
+    facts = [
+        fact
+        for ticket in tickets
+        for fact in ticket_facts(
+            ticket,
+            holdings=holdings[ticket.pk],
+            status_events=status_events[ticket.pk],
+            transfers=transfers[ticket.pk],
+            calendars=calendars,
+        )
+    ]
+    old.delete()
+    ReportFact.objects.bulk_create(facts, batch_size=2000)
+    return touched | {(fact.agency_id, fact.day) for fact in facts}
+
+
+def _keys_condition(keys: Iterable[tuple[int, date]]) -> Q:
+    days_by_agency = defaultdict(set)
+    for agency_id, day in keys:
+        days_by_agency[agency_id].add(day)
+    condition = Q(pk__in=[])
+    for agency_id, days in days_by_agency.items():
+        condition |= Q(agency_id=agency_id, day__in=sorted(days))
+    return condition
+
+
+def _count(kind: str, **extra) -> Count:
+    return Count("pk", filter=Q(kind=kind, **extra))
+
+
+ROLLUP_COUNTS = {
+    "created": _count(Kind.CREATED),
+    "resolved": _count(Kind.RESOLVED),
+    "reopened": _count(Kind.REOPENED),
+    "transferred_in": _count(Kind.TRANSFER_IN),
+    "transferred_out": _count(Kind.TRANSFER_OUT),
+    "response_met": _count(Kind.RESPONSE, met_target=True),
+    "response_breached": _count(Kind.RESPONSE, met_target=False),
+    "resolution_met": _count(Kind.RESOLUTION, met_target=True),
+    "resolution_breached": _count(Kind.RESOLUTION, met_target=False),
+}
+ROLLUP_KEY = ("agency_id", "day", "team_id", "category_id", "priority")
+
+
+def rollups_recompute(*, keys: set[tuple[int, date]]) -> int:
+    """Rebuilds the rollups of these (agency id, day) keys from the facts; returns the rows.
+
+    A few hundred keys per transaction: each holds a lock on its keys, and PostgreSQL's lock
+    table is shared by every session.
+    """
+    keys, rows = sorted(keys), 0
+    for offset in range(0, len(keys), ROLLUP_KEYS_PER_TRANSACTION):
+        rows += _recompute_keys(keys[offset : offset + ROLLUP_KEYS_PER_TRANSACTION])
+    return rows
+
+
+@transaction.atomic
+def _recompute_keys(keys: list[tuple[int, date]]) -> int:
+    _advisory_locks(_day_lock(agency_id, day) for agency_id, day in keys)
+    condition = _keys_condition(keys)
+    rows = (
+        ReportFact.objects.filter(condition)
+        .values(*ROLLUP_KEY)
+        .annotate(**ROLLUP_COUNTS)
+        .order_by()
+    )
+    DailyRollup.objects.filter(condition).delete()
+    created = DailyRollup.objects.bulk_create(DailyRollup(**row) for row in rows)
+    return len(created)
+
+
+# -- Rebuilding a range --------------------------------------------------------------------
+
+
+def _rollup_snapshot(start: date, end: date) -> dict[tuple[int, date], set[tuple]]:
+    snapshot = defaultdict(set)
+    for row in DailyRollup.objects.filter(day__range=(start, end)).values_list(
+        *ROLLUP_KEY, *DailyRollup.COUNTS
+    ):
+        snapshot[row[0], row[1]].add(row[2:])
+    return snapshot
+
+
+def rollups_rebuild_range(*, start: date, end: date) -> list[tuple[int, date]]:
+    """Recomputes every ticket active in [start, end] and every day of that range.
+
+    Returns the (agency id, day) keys whose rollups had drifted from their source.
+    """
+    before = _rollup_snapshot(start, end)
+    # Local days of any time zone lie within a day of UTC days.
+    since = datetime.combine(start - timedelta(days=1), time(), tzinfo=ZoneInfo("UTC"))
+    until = datetime.combine(end + timedelta(days=2), time(), tzinfo=ZoneInfo("UTC"))
+    ticket_ids = sorted(
+        set(
+            TicketEvent.objects.filter(created_at__gte=since, created_at__lt=until)
+            .values_list("ticket_id", flat=True)
+            .distinct()
+        )
+        | set(
+            ReportFact.objects.filter(day__range=(start, end)).values_list("ticket_id", flat=True)
+        )
+    )
+    keys = rollup_refresh_tickets(ticket_ids=ticket_ids)
+    # Days in range whose rows all vanished (or never should have existed) count too.
+    in_range = {key for key in set(before) | keys if start <= key[1] <= end}
+    rollups_recompute(keys=in_range - keys)
+    if (end - start).days > ANALYZE_AFTER_DAYS:
+        # A long rebuild replaces most rows at once: the planner's statistics would otherwise
+        # lag until autovacuum comes round, and it would scan whole tables meanwhile.
+        with connection.cursor() as cursor:
+            cursor.execute("ANALYZE reports_reportfact, reports_dailyrollup")
+    after = _rollup_snapshot(start, end)
+    drifted = sorted(key for key in set(before) | set(after) if before[key] != after[key])
+    if drifted:
+        logger.warning("Rollups had drifted on %d agency days: %s", len(drifted), drifted[:20])
+    return drifted
+
+
+def rollups_rebuild_recent(*, today: date | None = None, days: int = 2) -> list[tuple[int, date]]:
+    """The nightly task: the last `days` days, up to today, in the government's time zone."""
+    today = today or datetime.now(ZoneInfo(settings.TIME_ZONE)).date()
+    return rollups_rebuild_range(start=today - timedelta(days=days), end=today)
+
+
+# -- Exports -----------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def report_export_record(*, actor, agency, report: str, table: str, fmt: str, start, end):
+    """Who downloaded which table of which dashboard, for which period."""
+    return audit_record(
+        actor=actor,
+        action="report.export",
+        target=f"{report}:{table}.{fmt}",
+        agency=agency,
+        report=report,
+        table=table,
+        format=fmt,
+        start=start.isoformat(),
+        end=end.isoformat(),
+    )
