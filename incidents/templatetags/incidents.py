@@ -1,0 +1,46 @@
+"""`{% incident_on_ticket ticket %}`: on the ticket page, the incident a ticket belongs to, or
+for a major incident its owner agency's panel. No query for an ordinary ticket."""
+
+from datetime import datetime, time, timedelta
+from zoneinfo import ZoneInfo
+
+from django import template
+from django.conf import settings
+
+from tickets.templatetags.sla_display import duration_words
+
+register = template.Library()
+
+
+@register.inclusion_tag("incidents/_on_ticket.html", takes_context=True)
+def incident_on_ticket(context, ticket):
+    from incidents import selectors
+    from incidents.forms import AttachForm, ResolveForm
+
+    shown = {"ticket": ticket, "request": context.get("request")}
+    if ticket.is_major_incident:
+        if context.get("works_ticket"):
+            shown["panel"] = selectors.incident_panel(ticket)
+            shown["attach_form"] = AttachForm(auto_id="id_attach_%s")
+            shown["resolve_form"] = ResolveForm(auto_id="id_resolve_%s")
+        shown["is_incident"] = True
+        return shown
+    shown["part_of"] = selectors.incident_for_child(ticket)
+    return shown
+
+
+@register.filter
+def duration(length: timedelta) -> str:
+    """A length of time in words: "2 hours 10 minutes"."""
+    return duration_words(length)
+
+
+@register.inclusion_tag("incidents/council_incidents.html")
+def council_incidents_section(since):
+    """`{% council_incidents_section data.period.start %}` on the Council dashboard: open major
+    incidents and those opened since the period's first day. One query, three with any."""
+    from incidents.selectors import incidents_for_council
+
+    if not isinstance(since, datetime):
+        since = datetime.combine(since, time.min, tzinfo=ZoneInfo(settings.TIME_ZONE))
+    return {"council_incidents": incidents_for_council(since=since)}
