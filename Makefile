@@ -14,7 +14,7 @@ DEPLOY_ENV := DEBUG=0 SECRET_KEY=$$($(PY) -c 'import secrets; print(secrets.toke
 	ALLOWED_HOSTS=desk.gov.example CSRF_TRUSTED_ORIGINS=https://desk.gov.example \
 	EMAIL_URL=smtp://mail.gov.example:587 DEFAULT_FROM_EMAIL=govdesk@gov.example
 
-.PHONY: help install lock run test test-with-servers lint format check-deploy messages browser imap-server stop clean
+.PHONY: help install lock run test test-with-servers lint format check-deploy messages browser imap-server stop clean bench
 
 help:
 	@echo "make run     install, migrate, load the demo government, serve with worker and beat"
@@ -22,6 +22,7 @@ help:
 	@echo "make lint    ruff check and ruff format --check"
 	@echo "make format  ruff format and fix"
 	@echo "make stop    stop embedded servers a killed 'make run' left behind"
+	@echo "make bench   seed a benchmark government and measure it (BENCH_TICKETS=100000)"
 
 # requirements.lock pins production; requirements-dev.lock pins the same plus the embedded
 # servers and test tools. Both come from pyproject.toml through `make lock`.
@@ -85,6 +86,14 @@ test: install browser imap-server lint check-deploy
 test-with-servers:
 	DEBUG=1 $(PY) manage.py makemigrations --check --dry-run
 	$(PY) -m pytest -n 2 --dist loadgroup $(PYTEST_ARGS)
+
+# Not part of `make test`: seeds a benchmark government in its own database (govdesk_bench,
+# reused when it already holds that many tickets from that seed), serves it with gunicorn on
+# loopback, measures every scenario and writes bench/results/latest.json (README, Performance).
+BENCH_TICKETS ?= 100000
+BENCH_SEED ?= 1
+bench: install
+	BENCH_TICKETS=$(BENCH_TICKETS) BENCH_SEED=$(BENCH_SEED) $(WITH_SERVERS) $(PY) -m bench.run
 
 messages: install
 	DEBUG=1 DATABASE_URL=postgres://localhost/govdesk REDIS_URL=redis://localhost:6379/0 \
