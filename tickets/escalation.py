@@ -2,9 +2,10 @@
 
 The sweep reads only tickets whose `next_escalation_at` has come (an indexed column), in
 batches, locking each batch with SKIP LOCKED so that two sweeps at once share the work instead
-of doing it twice. Each level is taken by compare-and-set on `escalation_level`, so running the
-sweep twice escalates nothing twice. A ticket that fails is logged and retried later; it never
-stops the sweep.
+of doing it twice. Each batch is worked out in memory and written with a few queries whatever
+its size: the escalation events in one insert, the tickets in one update, and one pending
+notification per event, told by a task after the commit (notifications/pending_services.py).
+A ticket that fails is logged and retried later; it never stops the sweep.
 """
 
 import logging
@@ -13,8 +14,10 @@ from datetime import datetime, timedelta
 from django.db import transaction
 from django.utils import timezone
 
-from agencies.models import EscalationLevel
-from notifications.services import notify_ticket_event
+from agencies.business_time import Schedule
+from agencies.models import EscalationLevel, SLAPolicy
+from notifications.pending_services import pending_notifications_record
+from reports.services import rollups_mark_stale
 from tickets import sla
 from tickets.models import Priority, Ticket, TicketEvent
 
@@ -23,68 +26,109 @@ logger = logging.getLogger(__name__)
 SWEEP_BATCH = 200
 RETRY_FAILED_AFTER = timedelta(minutes=15)
 PRIORITY_UP = {Priority.P4: Priority.P3, Priority.P3: Priority.P2, Priority.P2: Priority.P1}
+# What escalating changes on a ticket: saved for the whole batch in one UPDATE.
+ESCALATED_FIELDS = [
+    "escalation_level",
+    "next_escalation_at",
+    "response_breached",
+    "resolution_breached",
+    "priority",
+    "assignee",
+]
 
 
 def escalation_sweep(*, now: datetime | None = None, batch: int = SWEEP_BATCH) -> int:
     """Escalates every ticket that is due; returns how many levels it applied."""
     now = now or timezone.now()
+    rules = _SweepRules()
     applied = 0
     while True:
         with transaction.atomic():
             due = list(
                 Ticket.objects.filter(next_escalation_at__lte=now)
                 .select_for_update(skip_locked=True, of=("self",))
-                .select_related("sla_policy", "agency", "team", "assignee")
+                .select_related("agency", "team__lead")
                 .order_by("next_escalation_at")[:batch]
             )
-            for ticket in due:
-                try:
-                    with transaction.atomic():
-                        applied += _escalate(ticket, now)
-                except Exception:
-                    logger.exception("Escalating %s failed; retrying later", ticket.reference)
-                    Ticket.objects.filter(pk=ticket.pk).update(
-                        next_escalation_at=now + RETRY_FAILED_AFTER
-                    )
+            if due:
+                applied += _escalate_batch(due, now, rules)
         if len(due) < batch:
             return applied
 
 
-def _escalate(ticket: Ticket, now: datetime) -> int:
-    clock = sla.clock_for(ticket)
+class _SweepRules:
+    """The policies (with their levels) and the agencies' schedules, read once per sweep
+    however many tickets share them."""
+
+    def __init__(self):
+        self.policies: dict[int, SLAPolicy] = {}
+        self.schedules: dict[int, Schedule] = {}
+
+    def load(self, tickets: list[Ticket]) -> None:
+        policy_ids = {t.sla_policy_id for t in tickets if t.sla_policy_id} - self.policies.keys()
+        if policy_ids:
+            policies = SLAPolicy.objects.filter(pk__in=policy_ids).prefetch_related("levels")
+            self.policies.update((policy.pk, policy) for policy in policies)
+        agencies = {t.agency_id: t.agency for t in tickets if t.agency_id not in self.schedules}
+        if agencies:
+            self.schedules.update(sla.schedules_for_agencies(agencies.values()))
+        for ticket in tickets:
+            if ticket.sla_policy_id:
+                ticket.sla_policy = self.policies[ticket.sla_policy_id]
+
+
+def _escalate_batch(due: list[Ticket], now: datetime, rules: _SweepRules) -> int:
+    """Escalates the locked tickets of one batch; returns how many levels it applied.
+
+    No compare-and-set per level, as each ticket had when it was saved on its own: the batch's
+    rows stay locked FOR UPDATE until the commit, and a concurrent sweep skips locked rows and
+    re-reads a committed row's `next_escalation_at` before taking it, so no other sweep can
+    take a level of these tickets between this read and this write.
+    """
+    rules.load(due)
+    events: list[TicketEvent] = []
+    for ticket in due:
+        before = {field: getattr(ticket, field) for field in _ESCALATED_ATTNAMES}
+        try:
+            events += escalate_in_memory(ticket, now, sla.clock_for(ticket, rules.schedules))
+        except Exception:
+            logger.exception("Escalating %s failed; retrying later", ticket.reference)
+            for field, value in before.items():
+                setattr(ticket, field, value)
+            ticket.next_escalation_at = now + RETRY_FAILED_AFTER
+    TicketEvent.objects.bulk_create(events)
+    Ticket.objects.bulk_update(due, ESCALATED_FIELDS)
+    pending_notifications_record(events=events, now=now)
+    # Escalation can raise a priority, which the dashboards' rollups count.
+    rollups_mark_stale(ticket_ids=sorted({event.ticket_id for event in events}))
+    return len(events)
+
+
+_ESCALATED_ATTNAMES = [Ticket._meta.get_field(name).attname for name in ESCALATED_FIELDS]
+
+
+def escalate_in_memory(ticket: Ticket, now: datetime, clock: sla.Clock | None) -> list[TicketEvent]:
+    """Takes every level of the ticket due by `now`, changing the ticket in memory; returns
+    the escalation events, not yet saved. The caller saves both (the sweep, for a whole
+    batch; bench/seeding.py replays ticket stories with it)."""
     if clock is None or ticket.sla_running_since is None:
-        Ticket.objects.filter(pk=ticket.pk).update(next_escalation_at=None)
-        return 0
+        ticket.next_escalation_at = None
+        return []
     levels = sla.levels_of(ticket)
-    applied = 0
+    events = []
     while ticket.escalation_level < len(levels):
         level = levels[ticket.escalation_level]
         moment = sla.level_moment(clock, ticket, level)
         if moment is not None and moment > now:
             break
-        taken = Ticket.objects.filter(
-            pk=ticket.pk, escalation_level=ticket.escalation_level
-        ).update(escalation_level=ticket.escalation_level + 1)
-        if taken != 1:
-            return applied  # another sweep took this level
         ticket.escalation_level += 1
         if moment is not None:  # None: a response level after the response came; skip it
-            _apply(ticket, level, now)
-            applied += 1
+            events.append(_apply(ticket, level, now))
     ticket.next_escalation_at = sla.next_escalation(clock, ticket)
-    ticket.save(
-        update_fields=[
-            "next_escalation_at",
-            "response_breached",
-            "resolution_breached",
-            "priority",
-            "assignee",
-        ]
-    )
-    return applied
+    return events
 
 
-def _apply(ticket: Ticket, level: EscalationLevel, now: datetime) -> None:
+def _apply(ticket: Ticket, level: EscalationLevel, now: datetime) -> TicketEvent:
     data = {
         "level": ticket.escalation_level,
         "clock": level.clock,
@@ -104,7 +148,7 @@ def _apply(ticket: Ticket, level: EscalationLevel, now: datetime) -> None:
     if level.reassign_to_lead and ticket.team and ticket.team.lead_id:
         ticket.assignee = ticket.team.lead
         data["reassigned_to"] = ticket.team.lead.email
-    event = TicketEvent.objects.create(
+    return TicketEvent(
         ticket=ticket,
         kind=TicketEvent.Kind.ESCALATION,
         actor=None,
@@ -112,7 +156,6 @@ def _apply(ticket: Ticket, level: EscalationLevel, now: datetime) -> None:
         created_at=now,
         data=data,
     )
-    notify_ticket_event(event)
 
 
 def auto_close_resolved(*, now: datetime | None = None) -> int:

@@ -25,14 +25,37 @@ def tickets_visible_to(user: User, membership: Membership | None) -> QuerySet[Ti
         return tickets.none()
     if membership is not None and membership.role == Role.PLATFORM_ADMIN:
         return tickets
-    door = Q(requester=user) | Q(watchers=user)
+    door = Q(pk__in=_ids_followed_by(user))
     if _acts_for_agency(membership):
         transferred_away = TicketTransfer.objects.filter(
             ticket=OuterRef("pk"), from_agency=membership.agency_id
         )
         door |= Q(agency=membership.agency_id) | Q(Exists(transferred_away))
-    # Watchers join a second table; keep one row per ticket without DISTINCT on the list.
-    return tickets.filter(pk__in=Ticket.objects.filter(door).values("pk"))
+    return tickets.filter(door)
+
+
+def tickets_followed_by(user: User) -> QuerySet[Ticket]:
+    """A person's own tickets and those they watch, whatever their role: inside the door for
+    everyone, since the door lets every person see these."""
+    tickets = Ticket.objects.select_related(
+        "agency", "team", "assignee", "requester", "category", "requester_agency"
+    )
+    if not user.is_authenticated:
+        return tickets.none()
+    return tickets.filter(pk__in=_ids_followed_by(user))
+
+
+def _ids_followed_by(user: User) -> QuerySet:
+    """The ids of the tickets a person requested or watches, as a UNION of two index scans.
+
+    "requester is me OR a watcher is me" through a join, or an OR with a subquery, makes
+    PostgreSQL read every ticket (about 50 ms at 100,000 tickets); each side of the UNION
+    reads only its own index, and the outer `id IN (...)` becomes a join on the primary key.
+    The empty `order_by()` drops the model's default ordering, which a UNION part cannot keep.
+    """
+    requested = Ticket.objects.filter(requester=user).order_by().values("pk")
+    watched = Ticket.watchers.through.objects.filter(user=user).order_by().values("ticket_id")
+    return requested.union(watched)
 
 
 def ticket_get_for_user(user: User, membership: Membership | None, reference: str) -> Ticket:
