@@ -33,6 +33,19 @@ def env_bool(name: str, default: bool) -> bool:
     raise ImproperlyConfigured(f"{name} must be true or false, got {raw!r}")
 
 
+def env_float(name: str, default: float, *, minimum: float, maximum: float) -> float:
+    raw = os.environ.get(name)
+    if raw is None or not raw.strip():
+        return default
+    try:
+        value = float(raw)
+    except ValueError:
+        raise ImproperlyConfigured(f"{name} must be a number such as 0.4, got {raw!r}") from None
+    if not minimum <= value <= maximum:
+        raise ImproperlyConfigured(f"{name} must be between {minimum} and {maximum}, got {value}")
+    return value
+
+
 def env_int(name: str, default: int, *, minimum: int = 0) -> int:
     raw = os.environ.get(name)
     if raw is None or not raw.strip():
@@ -43,6 +56,21 @@ def env_int(name: str, default: int, *, minimum: int = 0) -> int:
         raise ImproperlyConfigured(f"{name} must be a whole number, got {raw!r}") from None
     if value < minimum:
         raise ImproperlyConfigured(f"{name} must be at least {minimum}, got {value}")
+    return value
+
+
+RATE_UNITS = {"second", "minute", "hour", "day"}
+
+
+def env_rate(name: str, default: str) -> str:
+    """A rate such as 600/minute: a whole number of requests per second, minute, hour or day."""
+    value = env_str(name, default)
+    count, _, unit = value.partition("/")
+    if not count.isdigit() or int(count) < 1 or unit not in RATE_UNITS:
+        raise ImproperlyConfigured(
+            f"{name} must be a number of requests per second, minute, hour or day, such as "
+            f"600/minute, got {value!r}"
+        )
     return value
 
 

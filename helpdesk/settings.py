@@ -17,9 +17,11 @@ from helpdesk.env import (
     email_from_env,
     env_bool,
     env_email_address,
+    env_float,
     env_int,
     env_list,
     env_origins,
+    env_rate,
     env_str,
     env_time_zone,
     redis_url_from_env,
@@ -250,6 +252,55 @@ MEDIA_ROOT = Path(env_str("MEDIA_ROOT", str(BASE_DIR / ".devdata" / "media")))
 ATTACHMENT_MAX_BYTES = env_int("ATTACHMENT_MAX_MB", 10, minimum=1) * 1024 * 1024
 ATTACHMENT_MAX_FILES = env_int("ATTACHMENT_MAX_FILES", 5, minimum=1)
 
+# -- API (REST API v1 at /api/v1/; helpdesk/api.py) --------------------------------------------
+# https://www.django-rest-framework.org/api-guide/settings/
+# Requests allowed per token (or per signed-in session) before 429 Too Many Requests.
+GOVDESK_API_THROTTLE_RATE = env_rate("API_THROTTLE_RATE", "600/minute")
+REST_FRAMEWORK = {
+    "DEFAULT_AUTHENTICATION_CLASSES": [
+        # First, so that a request without credentials is answered 401 with WWW-Authenticate.
+        "helpdesk.api_auth.TokenAuthentication",
+        "rest_framework.authentication.SessionAuthentication",
+    ],
+    "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
+    "DEFAULT_THROTTLE_CLASSES": ["helpdesk.api_throttling.TokenRateThrottle"],
+    "DEFAULT_PAGINATION_CLASS": "helpdesk.api_pagination.CursorPagination",
+    "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
+    "DEFAULT_PARSER_CLASSES": [
+        "rest_framework.parsers.JSONParser",
+        "rest_framework.parsers.MultiPartParser",
+    ],
+    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "EXCEPTION_HANDLER": "helpdesk.api_errors.api_exception_handler",
+    "UNAUTHENTICATED_USER": "django.contrib.auth.models.AnonymousUser",
+    "DATETIME_FORMAT": "iso-8601",
+    "COERCE_DECIMAL_TO_STRING": False,
+}
+# https://drf-spectacular.readthedocs.io/en/latest/settings.html
+SPECTACULAR_SETTINGS = {
+    "TITLE": "GovDesk API",
+    "DESCRIPTION": (
+        "The help desk of every ministry, agency and commission. Authenticate with "
+        "`Authorization: Token <key>`; see the README's REST API section."
+    ),
+    "VERSION": "1.0.0",
+    "SERVE_INCLUDE_SCHEMA": False,
+    "SCHEMA_PATH_PREFIX": "/api/v1",
+    "COMPONENT_SPLIT_REQUEST": True,
+    # Swagger UI's files come from GovDesk itself (drf-spectacular-sidecar), never a CDN.
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
+    "AUTHENTICATION_WHITELIST": ["helpdesk.api_auth.TokenAuthentication"],
+    # Impact and urgency share one set of choices: one name in the schema.
+    "ENUM_NAME_OVERRIDES": {"LevelEnum": "tickets.models.Level"},
+}
+# Webhooks refuse addresses that resolve to loopback, private, link-local or reserved ranges
+# (no server-side request forgery), and plain http://, unless this is on: for tests and
+# closed networks only.
+GOVDESK_WEBHOOK_ALLOW_PRIVATE_URLS = env_bool("WEBHOOK_ALLOW_PRIVATE_URLS", False)
+GOVDESK_WEBHOOK_TIMEOUT = env_int("WEBHOOK_TIMEOUT", 10, minimum=1)
+
 # -- Security ---------------------------------------------------------------------------------
 X_FRAME_OPTIONS = "DENY"
 SECURE_REFERRER_POLICY = "same-origin"
@@ -326,6 +377,12 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": 120.0,
         "options": {"expires": 110},
     },
+    # Escalation notices whose task was lost (broker down at the sweep's commit) or failed.
+    "drain-pending-notifications": {
+        "task": "notifications.tasks.drain_all_pending_notifications",
+        "schedule": 120.0,
+        "options": {"expires": 110},
+    },
     "close-resolved-tickets": {
         "task": "tickets.tasks.close_resolved_tickets",
         "schedule": 3600.0,
@@ -337,6 +394,26 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": crontab(hour=7, minute=0),
         "options": {"expires": 3 * 3600},
     },
+    # Each night in TIME_ZONE: the dashboards' rollups of the last days, rebuilt from source.
+    "rebuild-recent-rollups": {
+        "task": "reports.tasks.rebuild_recent_rollups",
+        "schedule": crontab(hour=2, minute=30),
+        "options": {"expires": 3 * 3600},
+    },
+}
+# -- Major incidents (incidents/detection.py) --------------------------------------------------
+# Detection looks at the tickets of the last INCIDENT_WINDOW_MINUTES and proposes a major
+# incident for a cluster of at least INCIDENT_MIN_TICKETS from INCIDENT_MIN_AGENCIES agencies:
+# the same shared service, or subjects at least INCIDENT_SIMILARITY alike (trigram, 0 to 1).
+INCIDENT_WINDOW_MINUTES = env_int("INCIDENT_WINDOW_MINUTES", 30, minimum=1)
+INCIDENT_MIN_TICKETS = env_int("INCIDENT_MIN_TICKETS", 5, minimum=2)
+INCIDENT_MIN_AGENCIES = env_int("INCIDENT_MIN_AGENCIES", 3, minimum=1)
+INCIDENT_SIMILARITY = env_float("INCIDENT_SIMILARITY", 0.5, minimum=0.1, maximum=1.0)
+INCIDENT_DETECT_SECONDS = env_int("INCIDENT_DETECT_SECONDS", 120, minimum=10)
+CELERY_BEAT_SCHEDULE["detect-major-incidents"] = {
+    "task": "incidents.tasks.detect_major_incidents",
+    "schedule": float(INCIDENT_DETECT_SECONDS),
+    "options": {"expires": INCIDENT_DETECT_SECONDS - 5},
 }
 # /healthz calls the scheduler late after this many seconds without a heartbeat.
 GOVDESK_SCHEDULER_LATE_AFTER = env_int("SCHEDULER_LATE_AFTER", 300, minimum=60)

@@ -53,6 +53,11 @@ def _backoff(attempts: int) -> timedelta:
 
 
 def _send(outbox: Outbox) -> None:
+    if outbox.channel == Outbox.Channel.WEBHOOK:
+        from notifications.webhook_services import webhook_deliver
+
+        webhook_deliver(outbox)
+        return
     if outbox.channel != Outbox.Channel.EMAIL:
         raise ValueError(f"no sender for channel {outbox.channel}")
     headers = dict(outbox.headers)

@@ -13,6 +13,7 @@ class Kind(models.TextChoices):
     TRANSFERRED = "transferred", _("A ticket moved to my team, or my ticket moved agency")
     RESOLVED = "resolved", _("My ticket resolved")
     ESCALATION = "escalation", _("A service-level warning or breach")
+    INCIDENT = "incident", _("My ticket became part of a known major incident")
 
 
 # Escalations reach the people responsible whatever their preferences say.
@@ -138,6 +139,27 @@ class Outbox(models.Model):
 
     def __str__(self) -> str:
         return f"{self.to_address}: {self.subject}"
+
+
+class PendingNotification(models.Model):
+    """An event whose people are still to be told, written in the same transaction as it.
+
+    The escalation sweep writes these instead of telling people itself, so that a batch of a
+    thousand escalations costs a few queries; a task queued after commit tells them and
+    deletes the row, and a periodic task drains what a lost message left behind.
+    """
+
+    event = models.OneToOneField(
+        "tickets.TicketEvent", on_delete=models.CASCADE, primary_key=True, related_name="+"
+    )
+    created_at = models.DateTimeField()
+
+    class Meta:
+        verbose_name = _("pending notification")
+        verbose_name_plural = _("pending notifications")
+
+    def __str__(self) -> str:
+        return f"event {self.event_id}"
 
 
 # -- Mail in ----------------------------------------------------------------------------------
@@ -331,3 +353,87 @@ class InboundMessage(models.Model):
 
     def __str__(self) -> str:
         return f"{self.sender or '?'}: {self.subject}"
+
+
+# -- Webhooks ---------------------------------------------------------------------------------
+
+
+class WebhookEvent(models.TextChoices):
+    """What a webhook endpoint may subscribe to. Internal notes are never sent anywhere."""
+
+    TICKET_CREATED = "ticket.created", _("A ticket is reported")
+    TICKET_UPDATED = "ticket.updated", _("A ticket's status, priority, team or service changes")
+    TICKET_COMMENTED = "ticket.commented", _("A public reply is added")
+    TICKET_ASSIGNED = "ticket.assigned", _("A ticket is assigned")
+    TICKET_TRANSFERRED = "ticket.transferred", _("A ticket moves to another agency")
+    TICKET_ESCALATED = "ticket.escalated", _("A ticket reaches a service-level warning or breach")
+
+
+class WebhookEndpoint(models.Model):
+    """An address of an agency's own system that is told of its tickets' events, signed."""
+
+    agency = models.ForeignKey(
+        "agencies.Agency",
+        verbose_name=_("agency"),
+        on_delete=models.CASCADE,
+        related_name="webhook_endpoints",
+    )
+    url = models.URLField(_("address"), max_length=500)
+    # Fernet token of the signing secret (the receiver needs the secret itself to verify).
+    secret_encrypted = models.TextField(editable=False)
+    events = models.JSONField(_("events"), default=list)
+    is_active = models.BooleanField(_("active"), default=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("webhook endpoint")
+        verbose_name_plural = _("webhook endpoints")
+        ordering = ["agency", "url", "id"]
+
+    def __str__(self) -> str:
+        return self.url
+
+    @property
+    def secret(self) -> str:
+        from cryptography.fernet import InvalidToken
+
+        try:
+            return _mailbox_fernet().decrypt(self.secret_encrypted.encode()).decode()
+        except InvalidToken:
+            raise MailboxPasswordUnreadable(
+                "The webhook secret cannot be decrypted: SECRET_KEY or INBOUND_MAIL_KEY "
+                "changed. Give the endpoint a new secret."
+            ) from None
+
+    @secret.setter
+    def secret(self, value: str) -> None:
+        self.secret_encrypted = _mailbox_fernet().encrypt(value.encode()).decode()
+
+
+class WebhookDelivery(models.Model):
+    """One attempt to deliver a webhook message: the log agency admins read."""
+
+    endpoint = models.ForeignKey(
+        WebhookEndpoint, on_delete=models.CASCADE, related_name="deliveries"
+    )
+    outbox = models.ForeignKey(Outbox, on_delete=models.CASCADE, related_name="+")
+    event = models.CharField(max_length=40, choices=WebhookEvent.choices)
+    attempt = models.PositiveSmallIntegerField()
+    status_code = models.PositiveSmallIntegerField(null=True, blank=True)
+    error = models.CharField(max_length=500, blank=True)
+    duration_ms = models.PositiveIntegerField(default=0)
+    created_at = models.DateTimeField(db_index=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        indexes = [models.Index(fields=["endpoint", "-created_at"], name="webhookdelivery_log")]
+
+    def __str__(self) -> str:
+        return f"{self.endpoint_id} {self.event} #{self.attempt}: {self.status_code or self.error}"
+
+    @property
+    def succeeded(self) -> bool:
+        return self.status_code is not None and 200 <= self.status_code < 300

@@ -72,6 +72,8 @@ def recipients_for(event: TicketEvent) -> list[tuple[User, str]]:
         pairs = [(u, Kind.RESOLVED) for u in _requester_and_watchers(ticket)]
     elif event.kind == Event.ESCALATION:
         pairs = [(u, Kind.ESCALATION) for u in _escalation_recipients(ticket, event)]
+    elif event.kind == Event.INCIDENT and event.data.get("action") == "attached":
+        pairs = [(u, Kind.INCIDENT) for u in _requester_and_watchers(ticket)]
     seen: set[int] = set()
     result = []
     for user, kind in pairs:

@@ -16,6 +16,7 @@ from django.utils.translation import gettext as _
 from accounts.models import User
 from notifications.models import MANDATORY_KINDS, Kind, Notice, Outbox, Preference
 from notifications.recipients import recipients_for
+from notifications.webhook_services import webhooks_queue_for_event
 from tickets.models import TicketEvent
 
 logger = logging.getLogger(__name__)
@@ -37,6 +38,18 @@ def email_muted():
         _state.muted = False
 
 
+@contextmanager
+def notices_suppressed():
+    """Records events but tells nobody: for changes one message has already announced, such
+    as the children a major incident resolves with it (incidents/services.py)."""
+    previous = getattr(_state, "suppressed", False)
+    _state.suppressed = True
+    try:
+        yield
+    finally:
+        _state.suppressed = previous
+
+
 def preference_mode(user: User, kind: str) -> str:
     if kind in MANDATORY_KINDS:
         return Preference.Mode.IMMEDIATE
@@ -50,7 +63,11 @@ def notify_ticket_event(event: TicketEvent) -> int:
     Each person gets an in-app notice; by their preference for the kind, an e-mail now (an
     outbox row, sent after commit), a line in tomorrow's digest, or nothing more.
     """
+    # Systems hear of every event they subscribe to, even one people are not told of again.
+    webhooks_queue_for_event(event)
     told = 0
+    if getattr(_state, "suppressed", False):
+        return told
     for user, kind in recipients_for(event):
         mode = preference_mode(user, kind)
         with translation.override(user.preferred_language or settings.LANGUAGE_CODE):
@@ -106,6 +123,15 @@ def notice_text(kind: str, event: TicketEvent, user: User) -> str:
             "reference": ticket.reference,
             "from": event.data.get("old", ""),
             "subject": ticket.subject,
+        }
+    if kind == Kind.INCIDENT:
+        return _(
+            "Your ticket %(reference)s is part of a known major incident, %(incident)s: "
+            "%(agency)s is working on it and you will hear when it is fixed."
+        ) % {
+            "reference": ticket.reference,
+            "incident": event.data.get("incident", ""),
+            "agency": event.data.get("owner", ""),
         }
     if kind == Kind.RESOLVED:
         return _("Your ticket %(reference)s is resolved: %(subject)s") % {

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from notifications import inbound_views, notice_views, outbox_views
+from notifications import inbound_views, notice_views, outbox_views, webhook_views
 
 urlpatterns = [
     # The outbox, for platform admins.
@@ -27,5 +27,20 @@ urlpatterns += [
         "inbound/<int:message_id>/discard/",
         inbound_views.quarantine_discard,
         name="inbound_discard",
+    ),
+]
+
+# Webhooks: an agency's endpoints and their delivery log, for its agency admins.
+urlpatterns += [
+    path("agencies/<str:code>/webhooks/", webhook_views.webhook_list, name="webhook_list"),
+    path(
+        "agencies/<str:code>/webhooks/<int:webhook_id>/",
+        webhook_views.webhook_detail,
+        name="webhook_detail",
+    ),
+    path(
+        "agencies/<str:code>/webhooks/<int:webhook_id>/delete/",
+        webhook_views.webhook_delete_view,
+        name="webhook_delete",
     ),
 ]

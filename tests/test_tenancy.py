@@ -10,8 +10,11 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import URLPattern, URLResolver, get_resolver
 
+from accounts.token_services import api_token_create
+from incidents.models import ProposedIncident
+from incidents.services import incident_declare
 from notifications.inbound import inbound_handle
-from notifications.models import InboundMailbox, Notice, Outbox
+from notifications.models import InboundMailbox, Notice, Outbox, WebhookEndpoint
 from tests.factories import TeamFactory
 from tickets.attachments import attachments_check, ticket_create_with_attachments
 from tickets.models import Category
@@ -52,6 +55,19 @@ def mof_objects(mof, mof_agent, mof_head, mof_requester, settings, tmp_path):
         to_address="x@mof.gov.test", dedupe_key="tenancy", created_at=ticket.created_at,
         state=Outbox.State.FAILED,
     )  # fmt: skip
+    incident = incident_declare(
+        actor=mof_agent, category=category, subject="Payroll down", description="No payslips."
+    )
+    proposal = ProposedIncident.objects.create(
+        fingerprint="tenancy", basis="category", category=category, owner_agency=mof,
+        first_reported_at=ticket.created_at, detected_at=ticket.created_at,
+    )  # fmt: skip
+    api_token, _key = api_token_create(user=mof_head, name="Tenancy walk")
+    webhook = WebhookEndpoint(
+        agency=mof, url="https://hooks.mof.gov.test/", events=["ticket.created"]
+    )
+    webhook.secret = "a signing secret of MOF's"
+    webhook.save()
     return {
         "notice_id": notice.pk,
         "message_id": quarantined.pk,
@@ -62,6 +78,11 @@ def mof_objects(mof, mof_agent, mof_head, mof_requester, settings, tmp_path):
         "reference": ticket.reference,
         "token": ticket.attachments.get().token,
         "slug": category.slug,
+        "incident": incident.reference,  # a major incident of MOF's own payroll service
+        "proposal_id": proposal.pk,
+        "table": "status",  # a dashboard export: /dashboard/export/MOF/status.csv
+        "token_id": api_token.pk,
+        "webhook_id": webhook.pk,
     }
 
 
@@ -105,7 +126,8 @@ def test_it_serves_the_same_routes_to_the_agencys_own_admin(client, mof_head, mo
 
 def test_it_answers_every_route_without_a_500_when_signed_out(client, mof_objects):
     for _, url in routes_with_arguments(mof_objects):
-        assert client.get(url).status_code == 302, url
+        # The API has no sign-in page to send anyone to: it answers 401.
+        assert client.get(url).status_code == (401 if url.startswith("/api/") else 302), url
     for route, pattern in own_patterns():
         if not pattern.pattern.converters:
-            assert client.get("/" + route).status_code in (200, 302, 405, 503), route
+            assert client.get("/" + route).status_code in (200, 302, 401, 405, 503), route

@@ -121,6 +121,11 @@ class TicketQuerySet(models.QuerySet):
 
 
 class Ticket(models.Model):
+    class Kind(models.TextChoices):
+        INCIDENT = "incident", _("Incident")
+        # A shared outage that other tickets attach to as children (the incidents app).
+        MAJOR_INCIDENT = "major_incident", _("Major incident")
+
     class Status(models.TextChoices):
         NEW = "new", _("New")
         OPEN = "open", _("Open")
@@ -138,6 +143,7 @@ class Ticket(models.Model):
     CLOSED_STATUSES = (Status.RESOLVED, Status.CLOSED)
 
     reference = models.CharField(_("reference"), max_length=24, unique=True, editable=False)
+    kind = models.CharField(_("kind"), max_length=20, choices=Kind.choices, default=Kind.INCIDENT)
     agency = models.ForeignKey(
         "agencies.Agency",
         verbose_name=_("handling agency"),
@@ -262,10 +268,19 @@ class Ticket(models.Model):
             GinIndex(
                 fields=["reference"], name="ticket_reference_trgm", opclasses=["gin_trgm_ops"]
             ),
+            # The few major incidents, read on every "Report a problem" page and /status/.
+            models.Index(
+                fields=["-created_at"],
+                name="ticket_major_incidents",
+                condition=Q(kind="major_incident"),
+            ),
         ]
         constraints = [
             models.CheckConstraint(
                 condition=Q(priority__in=["P1", "P2", "P3", "P4"]), name="ticket_priority_known"
+            ),
+            models.CheckConstraint(
+                condition=~Q(parent=models.F("pk")), name="ticket_not_its_own_parent"
             ),
         ]
 
@@ -279,6 +294,10 @@ class Ticket(models.Model):
     @property
     def is_open(self) -> bool:
         return self.status not in self.CLOSED_STATUSES
+
+    @property
+    def is_major_incident(self) -> bool:
+        return self.kind == self.Kind.MAJOR_INCIDENT
 
 
 class TicketCounter(models.Model):
@@ -311,6 +330,7 @@ class TicketEvent(models.Model):
         WATCHER = "watcher", _("Watcher added")
         SLA = "sla", _("Service level changed")
         ESCALATION = "escalation", _("Escalated")
+        INCIDENT = "incident", _("Major incident")
 
     ticket = models.ForeignKey(Ticket, on_delete=models.PROTECT, related_name="events")
     kind = models.CharField(max_length=20, choices=Kind.choices)

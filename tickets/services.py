@@ -11,6 +11,7 @@ from django.utils.translation import gettext as _
 from accounts.models import AGENCY_STAFF_ROLES, Membership, User
 from agencies.models import Agency, Team
 from notifications.services import notify_ticket_event
+from reports.services import rollup_mark_stale
 from tickets import sla
 from tickets.models import (
     Category,
@@ -66,6 +67,8 @@ def _event(ticket: Ticket, kind: str, actor: User | None, *, public=True, body="
         data={k: v for k, v in data.items() if v is not None},
         created_at=_now(),
     )
+    # The dashboards' facts follow every change of the ticket (reports/services.py).
+    rollup_mark_stale(ticket_id=ticket.pk)
     # A new ticket is announced once it is routed and assigned (see ticket_create).
     if kind != TicketEvent.Kind.CREATED:
         notify_ticket_event(event)
@@ -185,6 +188,7 @@ def ticket_create(
     urgency: str,
     channel: str = Ticket.Channel.WEB,
     logged_by: User | None = None,
+    kind: str = Ticket.Kind.INCIDENT,
 ) -> Ticket:
     """Opens a ticket.
 
@@ -192,6 +196,7 @@ def ticket_create(
     2. Route it: the category's handling agency (else the requester's own) and its team.
     3. Number it within the handling agency.
     4. Record the creation, assign it if the team assigns automatically, index it.
+    5. Attach it to the open major incident it matches, if any, and tell the reporter.
     """
     subject, description = subject.strip(), description.strip()
     if not subject:
@@ -216,6 +221,7 @@ def ticket_create(
         subject=subject,
         description=description,
         channel=channel,
+        kind=kind,
         impact=impact,
         urgency=urgency,
         priority=priority_for(impact, urgency),
@@ -239,6 +245,11 @@ def ticket_create(
         _event(ticket, TicketEvent.Kind.ASSIGNEE, None, new=assignee.email, automatic=True)
     notify_ticket_event(created)
     _refresh_search(ticket)
+    if kind == Ticket.Kind.INCIDENT:
+        # Imported here: the incidents app builds on this module.
+        from incidents.services import incident_attach_on_arrival
+
+        incident_attach_on_arrival(ticket=ticket)
     return ticket
 
 
@@ -262,6 +273,12 @@ def ticket_reply(
         raise ValidationError(_("This ticket is closed. Report a new problem instead."))
     if internal and not as_agent:
         raise ValidationError(_("Only agents can write internal notes."))
+    if ticket.kind == Ticket.Kind.MAJOR_INCIDENT and not as_agent:
+        # Hundreds may follow a major incident: their words belong on their own tickets.
+        raise ValidationError(
+            _("Only the agency working on this major incident posts its updates. "
+              "Reply on your own ticket instead.")
+        )  # fmt: skip
     kind = TicketEvent.Kind.NOTE if internal else TicketEvent.Kind.REPLY
     event = _event(ticket, kind, author, public=not internal, body=body, by_agent=as_agent)
     fields = []

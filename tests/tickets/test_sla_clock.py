@@ -208,7 +208,7 @@ def test_it_keeps_sweeping_when_one_ticket_fails(ticket_at, monkeypatch):
     def failing_apply(ticket, level, now):
         if ticket.pk == first.pk:
             raise RuntimeError("notification backend down")
-        real_apply(ticket, level, now)
+        return real_apply(ticket, level, now)
 
     monkeypatch.setattr(escalation, "_apply", failing_apply)
     now = at(2026, 11, 23, 10, 30)

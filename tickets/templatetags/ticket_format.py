@@ -110,6 +110,27 @@ def _merge(data: dict) -> str:
     return _("%(reference)s was merged into this ticket.") % {"reference": data.get("merged")}
 
 
+def _incident(data: dict) -> str:
+    action = data.get("action")
+    if action == "attached":
+        return _("Part of the major incident %(reference)s.") % {"reference": data.get("incident")}
+    if action == "detached":
+        return _("No longer part of the major incident %(reference)s.") % {
+            "reference": data.get("incident")
+        }
+    if action == "child_attached":
+        return _("%(reference)s is now part of this incident.") % {"reference": data.get("child")}
+    if action == "child_detached":
+        return _("%(reference)s is no longer part of this incident.") % {
+            "reference": data.get("child")
+        }
+    if action == "affected":
+        return _("Someone from %(agency)s is affected too.") % {
+            "agency": data.get("agency") or _("no agency")
+        }
+    return ""
+
+
 _DESCRIBE = {
     Kind.CREATED: lambda e: _created(e.data),
     Kind.STATUS: lambda e: _status(e.data),
@@ -121,6 +142,7 @@ _DESCRIBE = {
     Kind.MERGE: lambda e: _merge(e.data),
     Kind.LINK: lambda e: _("Linked to %(reference)s.") % {"reference": e.data.get("other")},
     Kind.WATCHER: lambda e: _("%(email)s now follows this ticket.") % {"email": e.data.get("new")},
+    Kind.INCIDENT: lambda e: _incident(e.data),
 }
 
 

@@ -6,7 +6,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
-from django.db.models import Prefetch, Q, QuerySet
+from django.db.models import Prefetch, QuerySet
 from django.http import FileResponse, Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -15,6 +15,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from helpdesk.forms import form_add_service_error
+from incidents import selectors as incident_selectors
 from tickets import attachments, selectors, services
 from tickets.forms import ReopenForm, ReplyForm, TicketNewForm, WatcherForm
 from tickets.models import Attachment, Category, Ticket, TicketEvent
@@ -39,9 +40,7 @@ def _timeline(ticket: Ticket, *, internal: bool) -> QuerySet[TicketEvent]:
 
 def _own_and_watched(request) -> QuerySet[Ticket]:
     """The person's own tickets and those they follow, not their agency's queue."""
-    user = request.user
-    mine = Ticket.objects.filter(Q(requester=user) | Q(watchers=user)).values("pk")
-    return selectors.tickets_visible_to(user, request.membership).filter(pk__in=mine)
+    return selectors.tickets_followed_by(request.user)
 
 
 def _is_requester(request, ticket: Ticket) -> bool:
@@ -51,6 +50,8 @@ def _is_requester(request, ticket: Ticket) -> bool:
 def _may_reply(request, ticket: Ticket, *, works_ticket: bool, watchers=None) -> bool:
     """The requester, those who follow the ticket and its agents: not the staff of an agency
     that only handled it before a transfer, who may read it but no longer change it."""
+    if ticket.is_major_incident:
+        return works_ticket  # its followers are told of its updates; they reply on their own
     if works_ticket or _is_requester(request, ticket):
         return True
     if watchers is not None:
@@ -97,15 +98,33 @@ def ticket_new(request):
         except ValidationError as error:
             form_add_service_error(form, error)
         else:
+            if ticket.parent_id:
+                messages.info(request, _incident_joined_message(ticket))
             # Through the form's own address, so that reloading the confirmation reports
             # nothing twice and needs no address of its own.
             return redirect(reverse("ticket_new") + "?" + urlencode({"created": ticket.reference}))
     files_dropped = form.is_bound and bool(request.FILES) and not form.is_valid()
+    known_incidents = incident_selectors.open_incidents_for_reporter(
+        request.user, agency.pk if agency else None
+    )
     return render(
         request,
         "tickets/new.html",
-        {"form": form, "has_categories": bool(categories), "files_dropped": files_dropped},
+        {
+            "form": form,
+            "has_categories": bool(categories),
+            "files_dropped": files_dropped,
+            "known_incidents": known_incidents,
+        },
     )
+
+
+def _incident_joined_message(ticket: Ticket) -> str:
+    incident = ticket.parent
+    return _(
+        "Your report is part of a known major incident, “%(title)s” (%(reference)s): "
+        "%(agency)s is working on it, and you will hear when it is fixed."
+    ) % {"title": incident.subject, "reference": incident.reference, "agency": incident.agency.name}
 
 
 def _initial_for(categories: list[Category], slug: str | None) -> dict:
@@ -152,6 +171,8 @@ def _render_detail(request, ticket: Ticket, **forms):
         None,
     )
     watchers = list(ticket.watchers.order_by("full_name", "email"))
+    if ticket.is_major_incident and not works_ticket:
+        watchers = []  # everyone affected follows it: nobody else's business who they are
     context = {
         "ticket": ticket,
         "events": events,

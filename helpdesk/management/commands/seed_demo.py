@@ -310,6 +310,7 @@ class Command(BaseCommand):
         # Before any ticket: ticket_create starts the SLA clock from these.
         created += _seed_service_levels(agencies)
         created += _seed_catalogue(agencies, teams)
+        created += _seed_gov_services()
         if tickets:
             # Demo people get in-app notices of the demo history, but no e-mail.
             with email_muted():
@@ -453,6 +454,29 @@ def _seed_catalogue(agencies: dict[str, Agency], teams: dict[tuple[str, str], Te
                 agency.save(update_fields=["intake_team"])
         for key in ROUND_ROBIN_TEAMS:
             Team.objects.filter(pk=teams[key].pk).update(assignment=Team.Assignment.ROUND_ROBIN)
+    return created
+
+
+# The services of the public status page (/status/), with the categories they cover.
+GOV_SERVICES = [
+    ("Government e-mail", "E-mail and calendars of every ministry and agency.", ["email"]),
+    ("Government network", "The network and internet access of government offices.",
+     ["network-and-internet"]),
+]  # fmt: skip
+
+
+def _seed_gov_services() -> int:
+    from incidents.models import GovService
+    from tickets.models import Category
+
+    created = 0
+    for name, description, slugs in GOV_SERVICES:
+        service, new = GovService.objects.get_or_create(
+            name=name, defaults={"description": description}
+        )
+        if new:
+            service.categories.set(Category.objects.filter(slug__in=slugs))
+        created += new
     return created
 
 
