@@ -10,6 +10,7 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.feedgenerator import Atom1Feed
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views.decorators.http import require_GET, require_POST
 
 from accounts.models import Role
@@ -205,7 +206,11 @@ def incident_resolve(request, incident: str):
     else:
         messages.success(
             request,
-            _("%(reference)s is resolved, with %(count)s of its tickets.")
+            ngettext(
+                "%(reference)s is resolved, with %(count)s of its tickets.",
+                "%(reference)s is resolved, with %(count)s of its tickets.",
+                count,
+            )
             % {"reference": incident.reference, "count": count},
         )
     return _to_ticket(incident)
