@@ -19,7 +19,7 @@ DEPLOY_ENV := DEBUG=0 SECRET_KEY=$$($(PY) -c 'import secrets; print(secrets.toke
 help:
 	@echo "make run     install, migrate, load the demo government, serve with worker and beat"
 	@echo "make test    lint, migration and deploy checks, then the whole test suite"
-	@echo "make lint    ruff check and ruff format --check"
+	@echo "make lint    ruff check, ruff format --check and the import contracts"
 	@echo "make format  ruff format and fix"
 	@echo "make stop    stop embedded servers a killed 'make run' left behind"
 	@echo "make bench   seed a benchmark government and measure it (BENCH_TICKETS=100000)"
@@ -69,6 +69,7 @@ imap-server:
 lint: install
 	$(RUFF) check .
 	$(RUFF) format --check .
+	$(VENV)/bin/lint-imports
 
 format: install
 	$(RUFF) format .
@@ -105,4 +106,4 @@ stop: install
 	$(PY) scripts/devstack.py stop
 
 clean: stop
-	rm -rf $(VENV) .devdata staticfiles .pytest_cache .ruff_cache
+	rm -rf $(VENV) .devdata staticfiles .pytest_cache .ruff_cache .import_linter_cache
