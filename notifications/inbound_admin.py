@@ -46,8 +46,10 @@ class InboundMailboxAdmin(admin.ModelAdmin):
 class InboundMessageAdmin(admin.ModelAdmin):
     """View only: releasing and discarding go through the quarantine pages and their service."""
 
-    list_display = ["received_at", "state", "sender", "subject", "reason_code", "mailbox"]
-    list_filter = ["state", "reason_code"]
+    list_display = [
+        "received_at", "state", "sender", "subject", "reason_code", "sender_check", "mailbox",
+    ]  # fmt: skip
+    list_filter = ["state", "reason_code", "sender_check"]
     list_select_related = ["mailbox"]
     search_fields = ["sender", "subject", "message_id"]
     exclude = ["raw"]

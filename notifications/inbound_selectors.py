@@ -1,25 +1,31 @@
 """Reads of received e-mail, always given the membership the person acts under.
 
-An agency admin sees the messages of their agency's mailboxes; a platform admin sees all,
-including those piped in without a mailbox; anyone else sees none.
+Whoever configures an agency sees the messages of its mailboxes; whoever configures every
+agency (a platform admin) sees all, including those piped in without a mailbox; anyone else
+sees none. A message applied to a ticket the person may not read names no such ticket.
 """
 
 from django.db.models import QuerySet
 from django.http import Http404
 
-from accounts.models import Membership, Role
+from accounts.models import Membership
+from accounts.permissions import (
+    Right,
+    acting_agency_id,
+    membership_has_right,
+    sees_all_agencies,
+)
 from notifications.models import InboundMessage
 
 
 def inbound_messages_visible_to(membership: Membership | None) -> QuerySet[InboundMessage]:
     messages = InboundMessage.objects.select_related("mailbox__agency", "ticket")
-    if membership is None:
-        return messages.none()
-    if membership.role == Role.PLATFORM_ADMIN:
+    if sees_all_agencies(membership) and membership_has_right(membership, Right.CONFIGURE_AGENCY):
         return messages
-    if membership.role == Role.AGENCY_ADMIN and membership.agency_id:
-        return messages.filter(mailbox__agency=membership.agency_id)
-    return messages.none()
+    agency_id = acting_agency_id(membership, Right.CONFIGURE_AGENCY)
+    if agency_id is None:
+        return messages.none()
+    return messages.filter(mailbox__agency=agency_id)
 
 
 def inbound_messages_for_list(membership: Membership | None, state: str):
@@ -29,7 +35,7 @@ def inbound_messages_for_list(membership: Membership | None, state: str):
         .filter(state=state)
         .only(
             "sender", "subject", "received_at", "state", "reason", "reason_code", "size",
-            "mailbox__address", "mailbox__agency__code", "ticket__reference",
+            "mailbox__address", "mailbox__agency__code", "ticket__reference", "ticket__agency",
         )
         .order_by("-received_at", "-id")
     )  # fmt: skip
@@ -41,3 +47,11 @@ def inbound_message_get_for(membership: Membership | None, message_id: int) -> I
     if message is None:
         raise Http404
     return message
+
+
+def inbound_ticket_shown(membership: Membership | None, message: InboundMessage) -> bool:
+    """Whether the person may be told which ticket the message went to: only if they may
+    read that agency's tickets. Otherwise it is "a ticket of another agency", no more."""
+    if message.ticket_id is None:
+        return False
+    return membership_has_right(membership, Right.SEE_AGENCY_TICKETS, message.ticket.agency_id)

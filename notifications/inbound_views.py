@@ -11,7 +11,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
-from accounts.models import Role
+from accounts.permissions import Right, membership_has_right
 from notifications import inbound_selectors
 from notifications.inbound import inbound_discard, inbound_parse, inbound_release
 from notifications.models import InboundMessage
@@ -29,8 +29,7 @@ class StateFilterForm(forms.Form):
 
 
 def _require_mail_admin(request) -> None:
-    membership = request.membership
-    if membership is None or membership.role not in (Role.AGENCY_ADMIN, Role.PLATFORM_ADMIN):
+    if not membership_has_right(request.membership, Right.CONFIGURE_AGENCY):
         raise PermissionDenied
 
 
@@ -41,6 +40,8 @@ def quarantine_list(request):
     state = (form.is_valid() and form.cleaned_data["state"]) or InboundMessage.State.QUARANTINED
     rows = inbound_selectors.inbound_messages_for_list(request.membership, state)
     page = Paginator(rows, PAGE_SIZE).get_page(request.GET.get("page"))
+    for message in page:
+        message.ticket_shown = inbound_selectors.inbound_ticket_shown(request.membership, message)
     return render(
         request,
         "notifications/quarantine_list.html",
@@ -59,11 +60,13 @@ def quarantine_detail(request, message_id: int):
         "notifications/quarantine_detail.html",
         {
             "message": message,
+            "ticket_shown": inbound_selectors.inbound_ticket_shown(request.membership, message),
             "summary": summary,
             "headers": headers,
             "text": parsed.text[:TEXT_SHOWN_CHARS],
             "text_shortened": len(parsed.text) > TEXT_SHOWN_CHARS,
             "files": [(f.name, f.content_type, len(f.content)) for f in parsed.files],
+            "signatures": [(f.name, f.content_type, len(f.content)) for f in parsed.signatures],
             "defects": parsed.defects,
         },
     )
@@ -89,8 +92,11 @@ def quarantine_release(request, message_id: int):
         messages.error(request, " ".join(error.messages))
         return redirect("inbound_message", message_id=message.pk)
     if message.state == InboundMessage.State.RELEASED:
-        text = _("The message is released onto %(reference)s.")
-        messages.success(request, text % {"reference": message.ticket.reference})
+        if inbound_selectors.inbound_ticket_shown(request.membership, message):
+            text = _("The message is released onto %(reference)s.")
+            messages.success(request, text % {"reference": message.ticket.reference})
+        else:
+            messages.success(request, _("The message is released onto a ticket of another agency."))
         return redirect("inbound_quarantine")
     if message.state == InboundMessage.State.IGNORED:
         messages.success(request, _("The message is released and ignored: %(reason)s") % {

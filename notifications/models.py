@@ -141,27 +141,6 @@ class Outbox(models.Model):
         return f"{self.to_address}: {self.subject}"
 
 
-class PendingNotification(models.Model):
-    """An event whose people are still to be told, written in the same transaction as it.
-
-    The escalation sweep writes these instead of telling people itself, so that a batch of a
-    thousand escalations costs a few queries; a task queued after commit tells them and
-    deletes the row, and a periodic task drains what a lost message left behind.
-    """
-
-    event = models.OneToOneField(
-        "tickets.TicketEvent", on_delete=models.CASCADE, primary_key=True, related_name="+"
-    )
-    created_at = models.DateTimeField()
-
-    class Meta:
-        verbose_name = _("pending notification")
-        verbose_name_plural = _("pending notifications")
-
-    def __str__(self) -> str:
-        return f"event {self.event_id}"
-
-
 # -- Mail in ----------------------------------------------------------------------------------
 
 
@@ -300,6 +279,14 @@ class InboundMessage(models.Model):
         NO_TEXT = "no_text", _("No text")
         REFUSED = "refused", _("The ticket refused it")
         ERROR = "error", _("Could not be handled")
+        SENDER_NOT_VERIFIED = "sender_unverified", _("Sender not verified")
+
+    class SenderCheck(models.TextChoices):
+        """What the receiving server's results and GovDesk's own DKIM check say of the sender."""
+
+        PASSED = "passed", _("Sender verified")
+        FAILED = "failed", _("Sender failed its checks")
+        UNKNOWN = "", _("Sender not checked")
 
     mailbox = models.ForeignKey(
         InboundMailbox,
@@ -311,8 +298,11 @@ class InboundMessage(models.Model):
     )
     # Normalised; a longer header is kept as its hash. Empty when the message had none.
     message_id = models.CharField(max_length=300, blank=True)
-    # SHA-256 of the raw bytes: what tells duplicates apart when there is no Message-ID.
+    # SHA-256 of the raw bytes.
     digest = models.CharField(max_length=64, db_index=True)
+    # SHA-256 of the mailbox, the sender, the Message-ID and the content: a message is a
+    # duplicate only of one like it in every part, so nobody can claim another's Message-ID.
+    dedup_key = models.CharField(max_length=64)
     sender = models.CharField(_("sender"), max_length=320, blank=True)
     subject = models.CharField(_("subject"), max_length=300, blank=True)
     received_at = models.DateTimeField(_("received"), db_index=True)
@@ -321,6 +311,11 @@ class InboundMessage(models.Model):
     state = models.CharField(_("state"), max_length=12, choices=State.choices)
     reason_code = models.CharField(max_length=20, choices=Reason.choices, blank=True)
     reason = models.TextField(_("reason"), blank=True)
+    # Decided once, when the message arrives: a release does not ask DNS again.
+    sender_check = models.CharField(
+        _("sender check"), max_length=8, choices=SenderCheck.choices, blank=True, default=""
+    )
+    sender_check_detail = models.TextField(_("sender check details"), blank=True)
     # Reasons an admin chose to overlook when releasing it; a later release keeps them.
     released_reasons = models.JSONField(default=list, blank=True)
     ticket = models.ForeignKey(
@@ -339,11 +334,7 @@ class InboundMessage(models.Model):
         verbose_name_plural = _("inbound messages")
         ordering = ["-received_at", "-id"]
         constraints = [
-            models.UniqueConstraint(
-                fields=["message_id"],
-                condition=~models.Q(message_id=""),
-                name="inboundmessage_message_id_once",
-            )
+            models.UniqueConstraint(fields=["dedup_key"], name="inboundmessage_dedup_key_once")
         ]
         indexes = [
             models.Index(

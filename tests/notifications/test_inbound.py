@@ -5,7 +5,6 @@ import os
 import subprocess
 import sys
 from email.message import EmailMessage
-from email.utils import make_msgid
 from pathlib import Path
 
 import pytest
@@ -26,80 +25,19 @@ from notifications.inbound import (
 )
 from notifications.models import InboundMailbox, InboundMessage, MailboxPasswordUnreadable
 from notifications.services import agency_reply_address
+from tests.notifications.inbound_mail import PDF, mail
 from tickets import services as ticket_services
 from tickets.models import Attachment, Category, Ticket, TicketEvent
 
 State = InboundMessage.State
 Reason = InboundMessage.Reason
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
-PDF = b"%PDF-1.4\n1 0 obj\n<<>>\nendobj\ntrailer\n<<>>\n%%EOF\n"
-
-
-def mail(
-    *,
-    sender="Musu Kollie <requester@mof.gov.test>",
-    to="help@mof.gov.test",
-    subject="Printer offline",
-    body="The printer on the second floor shows an error.\n",
-    message_id=None,
-    headers=None,
-    attachments=(),
-    html=None,
-) -> bytes:
-    message = EmailMessage()
-    if sender:
-        message["From"] = sender
-    message["To"] = to
-    message["Subject"] = subject
-    message["Message-ID"] = message_id or make_msgid(domain="mail.test")
-    for name, value in (headers or {}).items():
-        message[name] = value
-    message.set_content(body)
-    if html is not None:
-        message.add_alternative(html, subtype="html")
-    for name, content, mime_type in attachments:
-        maintype, subtype = mime_type.split("/")
-        message.add_attachment(content, maintype=maintype, subtype=subtype, filename=name)
-    return message.as_bytes()
+pytest_plugins = ["tests.notifications.inbound_fixtures"]
 
 
 @pytest.fixture(autouse=True)
-def _media(settings, tmp_path):
-    settings.MEDIA_ROOT = tmp_path / "media"
-    return settings.MEDIA_ROOT
-
-
-@pytest.fixture
-def mof_category(mof):
-    return Category.objects.create(name="Payroll", slug="mof-payroll", agency=mof)
-
-
-@pytest.fixture
-def public_category(mof):
-    """A MOF service open to anyone, members of the public included."""
-    return Category.objects.create(name="Tax portal", slug="tax-portal", handling_agency=mof)
-
-
-@pytest.fixture
-def mailbox(mof, mof_category):
-    box = InboundMailbox(
-        agency=mof,
-        address="help@mof.gov.test",
-        imap_host="127.0.0.1",
-        username="help@mof.gov.test",
-    )
-    box.password = "mailbox secret"
-    box.save()
-    return box
-
-
-@pytest.fixture
-def mof_ticket(mof_requester, mof, mof_category):
-    return ticket_services.ticket_create(
-        requester=mof_requester, requester_agency=mof, category=mof_category,
-        subject="Payslip missing", description="No payslip this month.",
-        impact="low", urgency="low",
-    )  # fmt: skip
+def _media(inbound_media):
+    return inbound_media
 
 
 # -- New tickets ------------------------------------------------------------------------------
