@@ -1,6 +1,7 @@
 from django.db.models import Q, QuerySet
 
-from accounts.models import MFA_REQUIRED_ROLES, Membership, User
+from accounts.models import MFA_REQUIRED_ROLES, Membership, Role, User
+from accounts.permissions import Right, memberships_with_right_q, staff_of_agency_q
 
 
 def memberships_usable_by(user: User) -> QuerySet[Membership]:
@@ -37,3 +38,38 @@ def members_of_agency(agency) -> QuerySet[Membership]:
         .select_related("user")
         .order_by("user__full_name", "user__email")
     )
+
+
+def memberships_with_right(right: Right, agency=None) -> QuerySet[Membership]:
+    """Memberships whose role grants `right` (on `agency`, an Agency or its id, for
+    agency-scoped rights), government-wide ones included."""
+    return Membership.objects.filter(memberships_with_right_q(right, getattr(agency, "pk", agency)))
+
+
+def user_has_right(user: User, right: Right, agency=None) -> bool:
+    """Whether any of the person's memberships grants `right` (on `agency`): for services
+    given only the person who acts, not the role they chose."""
+    return memberships_with_right(right, agency).filter(user=user).exists()
+
+
+def user_is_staff_of(user: User, agency_id: int) -> bool:
+    """Whether the person is one of the agency's own staff (an agent or admin of it): those a
+    ticket may be assigned to, unlike a platform admin, who works every agency's."""
+    return Membership.objects.filter(staff_of_agency_q(agency_id), user=user).exists()
+
+
+# The benchmark's personas: one everyday agent, one plain requester, one Council member.
+
+
+def agents_of_agency_only(agency_id: int) -> QuerySet[User]:
+    """The agency's agents, not its admins: people who work its queue and run nothing."""
+    return User.objects.filter(memberships__agency=agency_id, memberships__role=Role.AGENT)
+
+
+def requesters_of_agency(agency_id: int) -> QuerySet[User]:
+    """People of the agency who only report problems."""
+    return User.objects.filter(memberships__agency=agency_id, memberships__role=Role.REQUESTER)
+
+
+def council_members() -> QuerySet[User]:
+    return User.objects.filter(memberships__role=Role.COUNCIL)

@@ -8,7 +8,7 @@ from accounts.forms import MembershipSwitchForm, ProfileForm
 from accounts.middleware import CURRENT_MEMBERSHIP_SESSION_KEY
 from accounts.selectors import memberships_usable_by
 from accounts.services import user_update_profile
-from helpdesk.views import safe_next_url
+from core.http import safe_next_url
 
 
 @login_required

@@ -1,4 +1,4 @@
-from django.db.models import Count, Q, QuerySet
+from django.db.models import Count, QuerySet
 from django.http import Http404
 
 from accounts.models import Membership
@@ -54,8 +54,9 @@ def membership_get_in_agency(agency: Agency, membership_id: int) -> Membership:
 
 
 def staff_of_agency(agency: Agency):
-    from accounts.models import AGENCY_STAFF_ROLES, User
+    from accounts.models import User
+    from accounts.permissions import staff_of_agency_q
 
-    return User.objects.filter(
-        Q(memberships__agency=agency) & Q(memberships__role__in=AGENCY_STAFF_ROLES)
-    ).order_by("full_name", "email")
+    return User.objects.filter(staff_of_agency_q(agency.pk, prefix="memberships__")).order_by(
+        "full_name", "email"
+    )

@@ -5,7 +5,8 @@ from django.db import transaction
 from django.db.models.functions import Lower
 from django.utils.translation import gettext as _
 
-from accounts.models import AGENCY_STAFF_ROLES, Membership, User
+from accounts.models import Membership, User
+from accounts.permissions import staff_of_agency_q
 from agencies.models import Agency, AgencyDomain, Team
 from helpdesk.audit import audit_record
 
@@ -104,9 +105,7 @@ def agency_update(
 
 def _check_team_members(agency: Agency, members: list[User]) -> None:
     staff_ids = set(
-        Membership.objects.filter(agency=agency, role__in=AGENCY_STAFF_ROLES).values_list(
-            "user_id", flat=True
-        )
+        Membership.objects.filter(staff_of_agency_q(agency.pk)).values_list("user_id", flat=True)
     )
     outsiders = [m.email for m in members if m.pk not in staff_ids]
     if outsiders:

@@ -11,19 +11,12 @@ from drf_spectacular.extensions import OpenApiAuthenticationExtension
 from rest_framework import exceptions
 from rest_framework.authentication import BaseAuthentication, get_authorization_header
 
-from accounts.models import Membership, Role
+from accounts.models import Membership
+from accounts.permissions import memberships_strongest_first
 from accounts.selectors import memberships_usable_by
 from accounts.token_services import api_token_authenticate
 
 AGENCY_HEADER = "X-GovDesk-Agency"
-# Strongest first: a token with no agency header acts with the first of its owner's roles.
-ROLE_STRENGTH = [
-    Role.PLATFORM_ADMIN,
-    Role.AGENCY_ADMIN,
-    Role.AGENT,
-    Role.COUNCIL,
-    Role.REQUESTER,
-]
 
 
 class TokenAuthentication(BaseAuthentication):
@@ -80,5 +73,6 @@ def acting_membership(request) -> Membership | None:
                 {AGENCY_HEADER: [_("You have no role in an agency with this code.")]}
             )
         return chosen
-    memberships.sort(key=lambda m: ROLE_STRENGTH.index(m.role))
-    return memberships[0] if memberships else None
+    # A token with no agency header acts with its owner's strongest role.
+    strongest = memberships_strongest_first(memberships)
+    return strongest[0] if strongest else None

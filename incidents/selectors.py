@@ -16,9 +16,10 @@ from django.db.models.functions import Coalesce, Least
 from django.http import Http404
 from django.utils import timezone
 
-from accounts.models import AGENCY_STAFF_ROLES, Membership, Role, User
+from accounts.models import Membership, User
+from accounts.permissions import Right, acting_agency_id, membership_has_right, sees_all_agencies
 from incidents.models import GovService, IncidentAffected, ProposedIncident
-from tickets.models import Ticket, TicketEvent
+from tickets.models import Category, Ticket, TicketEvent
 from tickets.selectors import tickets_visible_to, user_works_ticket
 
 STATUS_PAGE_DAYS = 90
@@ -45,18 +46,34 @@ def _public_categories() -> Q:
 # -- The staff who run incidents --------------------------------------------------------------
 
 
-def _is_platform_admin(membership: Membership | None) -> bool:
-    return membership is not None and membership.role == Role.PLATFORM_ADMIN
+def _runs_every_agencys(membership: Membership | None) -> bool:
+    return sees_all_agencies(membership) and membership_has_right(
+        membership, Right.MANAGE_INCIDENTS
+    )
 
 
 def _staff_agency_id(membership: Membership | None) -> int | None:
-    if membership is not None and membership.role in AGENCY_STAFF_ROLES:
-        return membership.agency_id
-    return None
+    return acting_agency_id(membership, Right.MANAGE_INCIDENTS)
 
 
 def may_run_incidents(membership: Membership | None) -> bool:
-    return _is_platform_admin(membership) or _staff_agency_id(membership) is not None
+    return membership_has_right(membership, Right.MANAGE_INCIDENTS)
+
+
+def may_keep_gov_services(membership: Membership | None) -> bool:
+    return membership_has_right(membership, Right.MANAGE_GOV_SERVICES)
+
+
+def declarable_categories(membership: Membership) -> QuerySet[Category]:
+    """The services whose incidents this person's agency owns (every owned one, for those who
+    run every agency's)."""
+    categories = Category.objects.filter(is_active=True).select_related("parent")
+    if _runs_every_agencys(membership):
+        owned = Q(handling_agency__isnull=False) | Q(agency__isnull=False)
+    else:
+        agency_id = _staff_agency_id(membership)
+        owned = Q(handling_agency=agency_id) | Q(handling_agency__isnull=True, agency=agency_id)
+    return categories.filter(owned).order_by("name")
 
 
 def proposals_for(membership: Membership | None) -> QuerySet[ProposedIncident]:
@@ -64,7 +81,7 @@ def proposals_for(membership: Membership | None) -> QuerySet[ProposedIncident]:
     proposals = ProposedIncident.objects.select_related("category", "owner_agency").filter(
         state=ProposedIncident.State.PROPOSED
     )
-    if _is_platform_admin(membership):
+    if _runs_every_agencys(membership):
         return proposals
     agency_id = _staff_agency_id(membership)
     return proposals.filter(owner_agency=agency_id) if agency_id else proposals.none()
@@ -73,7 +90,7 @@ def proposals_for(membership: Membership | None) -> QuerySet[ProposedIncident]:
 def proposal_get_for_user(membership: Membership | None, proposal_id: int) -> ProposedIncident:
     """A proposal of this person's agency in any state; 404 for missing and forbidden alike."""
     proposals = ProposedIncident.objects.select_related("category", "owner_agency")
-    if not _is_platform_admin(membership):
+    if not _runs_every_agencys(membership):
         agency_id = _staff_agency_id(membership)
         if agency_id is None:
             raise Http404
@@ -88,7 +105,7 @@ def incidents_run_by(membership: Membership | None) -> QuerySet[Ticket]:
     """Open major incidents this person's agency runs (all, for platform admins)."""
     incidents = major_incidents().exclude(status__in=Ticket.CLOSED_STATUSES)
     incidents = incidents.annotate(child_count=Count("children", distinct=True))
-    if _is_platform_admin(membership):
+    if _runs_every_agencys(membership):
         return incidents.order_by("-created_at")
     agency_id = _staff_agency_id(membership)
     if agency_id is None:

@@ -4,7 +4,6 @@ government services kept by platform admins, and the public status page."""
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db.models import Q
 from django.http import Http404, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -13,7 +12,6 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django.views.decorators.http import require_GET, require_POST
 
-from accounts.models import Role
 from helpdesk.forms import form_add_service_error
 from incidents import selectors, services
 from incidents.forms import (
@@ -25,7 +23,7 @@ from incidents.forms import (
     ServiceStateForm,
 )
 from incidents.models import GovService
-from tickets.models import Category, Ticket
+from tickets.models import Ticket
 from tickets.selectors import ticket_get_for_user
 
 # Long enough to spare the server when thousands reload during an outage, short enough that
@@ -60,24 +58,12 @@ def incident_list(request):
     return render(request, "incidents/incident_list.html", context)
 
 
-def _declarable_categories(membership):
-    """The services whose incidents this person's agency owns (every owned one, for admins)."""
-    categories = Category.objects.filter(is_active=True).select_related("parent")
-    if membership.role == Role.PLATFORM_ADMIN:
-        owned = Q(handling_agency__isnull=False) | Q(agency__isnull=False)
-    else:
-        owned = Q(handling_agency=membership.agency_id) | Q(
-            handling_agency__isnull=True, agency=membership.agency_id
-        )
-    return categories.filter(owned).order_by("name")
-
-
 @login_required
 def incident_declare(request):
     _require_incident_staff(request)
     form = DeclareForm(
         request.POST if request.method == "POST" else None,
-        categories=_declarable_categories(request.membership),
+        categories=selectors.declarable_categories(request.membership),
     )
     if request.method == "POST" and form.is_valid():
         try:
@@ -244,14 +230,14 @@ def incident_affected(request, incident: str):
 # -- Government services (platform admins) ----------------------------------------------------
 
 
-def _require_platform_admin(request) -> None:
-    if request.membership is None or request.membership.role != Role.PLATFORM_ADMIN:
+def _require_gov_service_keeper(request) -> None:
+    if not selectors.may_keep_gov_services(request.membership):
         raise PermissionDenied
 
 
 @login_required
 def gov_service_list(request):
-    _require_platform_admin(request)
+    _require_gov_service_keeper(request)
     if request.method == "POST":
         form = ServiceStateForm(request.POST)
         if form.is_valid():
@@ -288,7 +274,7 @@ def gov_service_list(request):
 
 @login_required
 def gov_service_create(request):
-    _require_platform_admin(request)
+    _require_gov_service_keeper(request)
     form = GovServiceForm(
         request.POST if request.method == "POST" else None, initial={"is_listed": True}
     )

@@ -1,8 +1,8 @@
 """Who hears what: one place decides the recipients of every ticket event."""
 
-from django.db.models import Q
-
-from accounts.models import AGENCY_STAFF_ROLES, Membership, Role, User
+from accounts.models import Membership, User
+from accounts.permissions import Right, admins_of_agency_q, staff_of_agency_q
+from accounts.selectors import user_has_right
 from agencies.models import EscalationLevel
 from notifications.models import Kind
 from tickets.models import Ticket, TicketEvent
@@ -17,7 +17,7 @@ def _team_or_admins(ticket: Ticket) -> list[User]:
     their teams, and a former agent must not go on hearing of the agency's tickets.
     """
     if ticket.team_id:
-        staff = Membership.objects.filter(agency=ticket.agency_id, role__in=AGENCY_STAFF_ROLES)
+        staff = Membership.objects.filter(staff_of_agency_q(ticket.agency_id))
         members = list(
             ticket.team.members.filter(is_active=True, pk__in=staff.values("user")).order_by("pk")
         )
@@ -29,9 +29,7 @@ def _team_or_admins(ticket: Ticket) -> list[User]:
 def _agency_admins(ticket: Ticket) -> list[User]:
     return list(
         User.objects.filter(
-            is_active=True,
-            memberships__agency=ticket.agency_id,
-            memberships__role=Role.AGENCY_ADMIN,
+            admins_of_agency_q(ticket.agency_id, prefix="memberships__"), is_active=True
         )
     )
 
@@ -41,14 +39,8 @@ def _requester_and_watchers(ticket: Ticket) -> list[User]:
 
 
 def _is_staff_of(user: User | None, ticket: Ticket) -> bool:
-    return (
-        user is not None
-        and Membership.objects.filter(
-            Q(agency=ticket.agency_id) | Q(role=Role.PLATFORM_ADMIN),
-            user=user,
-            role__in=(Role.AGENT, Role.AGENCY_ADMIN, Role.PLATFORM_ADMIN),
-        ).exists()
-    )
+    """Whether the person works the ticket's agency in any of their roles."""
+    return user is not None and user_has_right(user, Right.WORK_TICKET, ticket.agency_id)
 
 
 def recipients_for(event: TicketEvent) -> list[tuple[User, str]]:

@@ -14,8 +14,10 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
 from django.db.models import Aggregate, Count, F, FloatField, Q, Sum
+from django.http import Http404
 from django.utils.translation import gettext as _
 
+from accounts.permissions import Right, acting_agency_id, membership_has_right, sees_all_agencies
 from agencies.models import Agency
 from reports.forms import Period
 from reports.models import DailyRollup, ReportFact
@@ -427,17 +429,13 @@ def dashboard_agency_for(membership, code: str | None = None) -> Agency | None:
     a 404, as for one that does not exist. A platform admin may read any active agency's and
     gets None until one is chosen.
     """
-    from django.http import Http404
-
-    from accounts.models import AGENCY_STAFF_ROLES, Role
-
     if membership is None:
         raise Http404
-    if membership.role in AGENCY_STAFF_ROLES and membership.agency_id:
+    if acting_agency_id(membership, Right.VIEW_AGENCY_DASHBOARD) is not None:
         if code is not None and code.upper() != membership.agency.code:
             raise Http404
         return membership.agency
-    if membership.role == Role.PLATFORM_ADMIN:
+    if may_view_every_agency_dashboard(membership):
         if not code:
             return None
         agency = Agency.objects.filter(code=code.upper(), is_active=True).first()
@@ -447,9 +445,14 @@ def dashboard_agency_for(membership, code: str | None = None) -> Agency | None:
     raise Http404
 
 
-def may_view_council(membership) -> bool:
-    from accounts.permissions import Right, membership_has_right
+def may_view_every_agency_dashboard(membership) -> bool:
+    """Whether the person chooses the agency whose dashboard they read (a platform admin)."""
+    return sees_all_agencies(membership) and membership_has_right(
+        membership, Right.VIEW_AGENCY_DASHBOARD
+    )
 
+
+def may_view_council(membership) -> bool:
     return membership_has_right(membership, Right.VIEW_COUNCIL_DASHBOARD)
 
 

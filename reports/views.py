@@ -12,7 +12,6 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from accounts.models import Role
 from reports import charts, selectors, services
 from reports.forms import AgencyPeriodForm, CouncilForm, PeriodForm
 
@@ -35,7 +34,7 @@ def _agency_form(request, now):
     """The period form, and the agency the dashboard shows (None until one is chosen)."""
     membership = request.membership
     agency = selectors.dashboard_agency_for(membership)
-    if membership.role == Role.PLATFORM_ADMIN:
+    if selectors.may_view_every_agency_dashboard(membership):
         form = AgencyPeriodForm(
             request.GET,
             agencies=selectors.agencies_for_platform_admin(),

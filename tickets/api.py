@@ -3,43 +3,36 @@ transfers and files.
 
 Thin like the web views: every ticket comes through `selectors.tickets_visible_to` /
 `ticket_get_for_user` (404 for anything outside it), every change goes through the same
-services as the web pages, and the role checks are the web's own (`user_works_ticket`,
-`user_sees_internal`). A ticket the caller may read but not change answers 403.
+services as the web pages, and the permission checks, the list's filters and the services
+offered are the web's own (`user_works_ticket`, `user_sees_internal`, `user_may_reply`,
+`filters.tickets_filtered`, `category_selectors`). A ticket the caller may read but not change
+answers 403.
 """
 
-import hashlib
-import json
-from datetime import timedelta
-
 from django.core.exceptions import ValidationError
-from django.db import IntegrityError, transaction
 from django.db.models import Prefetch
 from django.http import Http404
 from django.urls import reverse
-from django.utils import timezone
 from django.utils.translation import gettext as _
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
+from drf_spectacular.utils import extend_schema, inline_serializer
 from rest_framework import exceptions, mixins, serializers, status
 from rest_framework.decorators import action
 from rest_framework.parsers import MultiPartParser
 from rest_framework.response import Response
 
-from accounts.models import Role, User
+from accounts.models import User
 from accounts.permissions import Right, membership_has_right
 from accounts.selectors import memberships_usable_by
 from agencies.models import Agency, Team
+from core.idempotency import idempotent
 from helpdesk.api_errors import PayloadTooLarge, validation_detail
 from helpdesk.api_views import GovDeskViewSet
-from helpdesk.models import IdempotencyKey
-from tickets import attachments, selectors, services
+from tickets import attachments, category_selectors, filters, selectors, services
+from tickets.agent_forms import NOBODY
 from tickets.models import Attachment, Category, Level, Priority, Ticket, TicketEvent
 from tickets.views import portal
 
-IDEMPOTENCY_HEADER = "Idempotency-Key"
-IDEMPOTENCY_KEY_MAX_LENGTH = 200
-# Long enough for any client's retries; a key may be used afresh after it.
-IDEMPOTENCY_KEY_LIFETIME = timedelta(hours=24)
 # `ordering` values and the order they stand for; the last key keeps pages stable.
 TICKET_ORDERINGS = {
     "-created_at": ("-created_at", "-pk"),
@@ -47,20 +40,10 @@ TICKET_ORDERINGS = {
     "-updated_at": ("-updated_at", "-pk"),
     "updated_at": ("updated_at", "pk"),
 }
-ME, NOBODY = "me", "none"
+# The API's word for "nobody"; "me" is the web's own.
+API_NOBODY = "none"
 # Ids and versions fit PostgreSQL's bigint; a larger number is a 400, not a database error.
 ID_MAX = 2**63 - 1
-
-
-def _usable_categories(user, membership):
-    """Active services the caller may report under: government-wide and their agency's own;
-    every one for a platform admin."""
-    if membership is not None and membership.role == Role.PLATFORM_ADMIN:
-        categories = Category.objects.filter(is_active=True)
-    else:
-        agency_id = membership.agency_id if membership else None
-        categories = selectors.categories_for_requester(user, agency_id)
-    return categories.select_related("parent", "agency", "handling_agency")
 
 
 # -- Serializers: what goes out ---------------------------------------------------------------
@@ -265,7 +248,9 @@ class CategoryViewSet(mixins.ListModelMixin, GovDeskViewSet):
     ordering = ("slug",)
 
     def get_queryset(self):
-        return _usable_categories(self.request.user, self.request.membership)
+        return category_selectors.categories_to_report_under(
+            self.request.membership
+        ).select_related("agency", "handling_agency")
 
 
 class TicketViewSet(GovDeskViewSet):
@@ -313,47 +298,24 @@ class TicketViewSet(GovDeskViewSet):
 
     @extend_schema(parameters=[TicketFilterSerializer], summary="Tickets the caller may see")
     def list(self, request):
-        filters = TicketFilterSerializer(data=request.query_params)
-        filters.is_valid(raise_exception=True)
+        query = TicketFilterSerializer(data=request.query_params)
+        query.is_valid(raise_exception=True)
         self.filters = {
             name: value
-            for name, value in filters.validated_data.items()
+            for name, value in query.validated_data.items()
             if not (isinstance(value, str) and not value.strip())
         }
         tickets = self._filtered(self.get_queryset(), self.filters)
         page = self.paginate_queryset(tickets)
         return self.get_paginated_response(self.get_serializer(page, many=True).data)
 
-    def _filtered(self, tickets, filters: dict):
-        user = self.request.user
-        if "status" in filters:
-            tickets = tickets.filter(status=filters["status"])
-        if "priority" in filters:
-            tickets = tickets.filter(priority=filters["priority"])
-        if "agency" in filters:
-            tickets = tickets.filter(agency__code=filters["agency"].strip().upper())
-        if "team" in filters:
-            tickets = tickets.filter(team=filters["team"])
-        assignee = filters.get("assignee", "").strip().lower()
-        if assignee == ME:
-            tickets = tickets.filter(assignee=user)
-        elif assignee == NOBODY:
-            tickets = tickets.filter(assignee__isnull=True)
-        elif assignee:
-            tickets = tickets.filter(assignee__email__iexact=assignee)
-        if "category" in filters:
-            tickets = tickets.filter(category__slug=filters["category"])
-        if "updated_after" in filters:
-            tickets = tickets.filter(updated_at__gt=filters["updated_after"])
-        if filters.get("q", "").strip():
-            # Internal notes are searched only for those who may read them: agency staff.
-            staff = self.request.membership is not None and membership_has_right(
-                self.request.membership, Right.WORK_QUEUE
-            )
-            tickets = tickets.filter(
-                services.search_query_filter(filters["q"].strip(), include_notes=staff)
-            )
-        return tickets
+    def _filtered(self, tickets, criteria: dict):
+        criteria = dict(criteria)
+        if criteria.get("assignee", "").strip().lower() == API_NOBODY:
+            criteria["assignee"] = NOBODY
+        return filters.tickets_filtered(
+            tickets, user=self.request.user, membership=self.request.membership, filters=criteria
+        )
 
     # -- One ticket -----------------------------------------------------------------------
 
@@ -363,67 +325,13 @@ class TicketViewSet(GovDeskViewSet):
 
     # -- Reporting ------------------------------------------------------------------------
 
+    @idempotent
     @extend_schema(
         request=TicketCreateSerializer,
         responses={201: TicketSerializer},
-        parameters=[
-            OpenApiParameter(
-                IDEMPOTENCY_HEADER,
-                OpenApiTypes.STR,
-                OpenApiParameter.HEADER,
-                description=(
-                    "Any unique string (a UUID). A retry with the same key returns the first "
-                    "answer instead of reporting again; the same key with another body is "
-                    "refused with 422."
-                ),
-            )
-        ],
         summary="Report a problem",
     )
     def create(self, request):
-        key = request.headers.get(IDEMPOTENCY_HEADER, "").strip()
-        if len(key) > IDEMPOTENCY_KEY_MAX_LENGTH:
-            raise exceptions.ValidationError(
-                {IDEMPOTENCY_HEADER: [_("Use at most 200 characters.")]}
-            )
-        if not key:
-            return self._create(request)
-        digest = hashlib.sha256(
-            json.dumps(request.data, sort_keys=True, default=str).encode()
-        ).hexdigest()
-        # Each person's expired keys go as they send new ones: the table stays small without a
-        # periodic job, and an expired key may be used again.
-        IdempotencyKey.objects.filter(
-            user=request.user, created_at__lt=timezone.now() - IDEMPOTENCY_KEY_LIFETIME
-        ).delete()
-        with transaction.atomic():
-            try:
-                # A concurrent request with the same key waits here for this transaction, then
-                # fails on the constraint and replays what this one answers.
-                with transaction.atomic():
-                    record = IdempotencyKey.objects.create(
-                        user=request.user, key=key, request_digest=digest
-                    )
-            except IntegrityError:
-                return self._replay(request.user, key, digest)
-            response = self._create(request)
-            record.response_status = response.status_code
-            record.response_body = response.data
-            record.save(update_fields=["response_status", "response_body"])
-            return response
-
-    def _replay(self, user, key: str, digest: str) -> Response:
-        record = IdempotencyKey.objects.get(user=user, key=key)
-        if record.request_digest != digest:
-            return Response(
-                {IDEMPOTENCY_HEADER: [_("This key was used with another request.")]},
-                status=status.HTTP_422_UNPROCESSABLE_ENTITY,
-            )
-        response = Response(record.response_body, status=record.response_status)
-        response["Idempotent-Replayed"] = "true"
-        return response
-
-    def _create(self, request) -> Response:
         data = self._valid(TicketCreateSerializer, request.data)
         membership = request.membership
         requester, requester_agency, logged_by = request.user, None, None
@@ -435,9 +343,12 @@ class TicketViewSet(GovDeskViewSet):
                 raise _refuse(_("Only agents may report a problem for someone else."))
             requester, requester_agency = self._caller(data.get("requester") or request.user.email)
             logged_by = request.user
-        category = (
-            _usable_categories(request.user, membership).filter(slug=data["category"]).first()
+        offered = (
+            category_selectors.categories_to_log_calls_under(membership)
+            if on_behalf
+            else category_selectors.categories_to_report_under(membership)
         )
+        category = offered.filter(slug=data["category"]).first()
         if category is None:
             raise exceptions.ValidationError(
                 {"category": [_("No service you may use has this short name.")]}
@@ -575,11 +486,7 @@ class TicketViewSet(GovDeskViewSet):
     def _event_context(self) -> dict:
         return {**self.get_serializer_context(), "ticket": self.ticket}
 
-    def _may_reply(self) -> bool:
-        return self._works_ticket() or portal._may_reply(
-            self.request, self.ticket, works_ticket=False
-        )
-
+    @idempotent
     @extend_schema(
         request=CommentSerializer, responses={201: EventSerializer}, summary="Reply or note"
     )
@@ -593,7 +500,7 @@ class TicketViewSet(GovDeskViewSet):
         )
 
     def _reply(self, *, body: str, internal: bool, files) -> TicketEvent:
-        if not self._may_reply():
+        if not selectors.user_may_reply(self.request.user, self.request.membership, self.ticket):
             raise _refuse(_("You may read this ticket but not write on it."))
         works_ticket = self._works_ticket()
         if internal and not works_ticket:
@@ -610,6 +517,7 @@ class TicketViewSet(GovDeskViewSet):
         except ValidationError as error:
             raise exceptions.ValidationError(validation_detail(error)) from None
 
+    @idempotent
     @extend_schema(
         request=TransferSerializer, responses=TicketSerializer, summary="Move to another agency"
     )
@@ -633,6 +541,7 @@ class TicketViewSet(GovDeskViewSet):
 
     # -- Files ----------------------------------------------------------------------------
 
+    @idempotent
     @extend_schema(
         request={"multipart/form-data": AttachmentUploadSerializer},
         responses={

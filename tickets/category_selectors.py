@@ -1,4 +1,6 @@
-"""Reads of the service catalogue for the people who manage it.
+"""Reads of the service catalogue: the one rule of which services a person may choose when
+reporting a problem or logging a call (web and API alike), and the catalogue for the people
+who manage it.
 
 An agency admin manages their own agency's categories; a platform admin manages the
 government-wide ones and may open every agency's. Anything else is a 404 on the object pages
@@ -10,16 +12,49 @@ from dataclasses import dataclass, field
 from django.db.models import Q, QuerySet
 from django.http import Http404
 
-from accounts.models import Membership, Role
-from accounts.permissions import Right, membership_has_right
+from accounts.models import Membership
+from accounts.permissions import Right, membership_has_right, sees_all_agencies
 from agencies.models import Agency, Team
 from tickets.models import Category
 
 CATALOGUE_RELATED = ("agency", "handling_agency", "team", "team__agency")
 
 
-def _is_platform_admin(membership: Membership | None) -> bool:
-    return membership is not None and membership.role == Role.PLATFORM_ADMIN
+# -- Choosing a service ------------------------------------------------------------------------
+
+
+def categories_to_report_under(membership: Membership | None) -> QuerySet[Category]:
+    """Active services a person may report their own problem under: the government-wide ones
+    and those of the agency they act for. Another agency's own service is refused by
+    `tickets.services.ticket_create`, so it is never offered, whoever asks."""
+    agency_id = membership.agency_id if membership is not None else None
+    return (
+        Category.objects.filter(is_active=True)
+        .filter(Q(agency__isnull=True) | Q(agency=agency_id))
+        .select_related("parent")
+        .order_by("parent__name", "name")
+    )
+
+
+def categories_to_log_calls_under(membership: Membership | None) -> QuerySet[Category]:
+    """Active services an agent may log someone's call under: those they may report under;
+    every one for those who work every agency, since the caller may belong to any (the
+    service then checks the service against the caller's agency)."""
+    if not sees_all_agencies(membership):
+        return categories_to_report_under(membership)
+    return (
+        Category.objects.filter(is_active=True)
+        .select_related("parent")
+        .order_by("parent__name", "name")
+    )
+
+
+# -- Managing the catalogue --------------------------------------------------------------------
+
+
+def _manages_government_wide(membership: Membership | None) -> bool:
+    """The government-wide scope, and every agency's, is the government's own configuration."""
+    return membership_has_right(membership, Right.MANAGE_AGENCIES)
 
 
 def may_manage_catalogue(membership: Membership | None) -> bool:
@@ -29,14 +64,14 @@ def may_manage_catalogue(membership: Membership | None) -> bool:
 
 def catalogue_scope(membership: Membership) -> Agency | None:
     """Where a new category made by this person belongs: their agency, or government-wide."""
-    return None if _is_platform_admin(membership) else membership.agency
+    return None if _manages_government_wide(membership) else membership.agency
 
 
 def categories_managed_by(membership: Membership | None) -> QuerySet[Category]:
     categories = Category.objects.select_related(*CATALOGUE_RELATED)
     if not may_manage_catalogue(membership):
         return categories.none()
-    if _is_platform_admin(membership):
+    if _manages_government_wide(membership):
         return categories
     return categories.filter(agency=membership.agency_id)
 
@@ -94,18 +129,18 @@ def catalogue_for(membership: Membership) -> list[CatalogueSection]:
     if not may_manage_catalogue(membership):
         return []
     categories = Category.objects.select_related(*CATALOGUE_RELATED)
-    platform_admin = _is_platform_admin(membership)
-    if not platform_admin:
+    government_wide = _manages_government_wide(membership)
+    if not government_wide:
         categories = categories.filter(Q(agency=membership.agency_id) | Q(agency__isnull=True))
     scopes: dict[int | None, list[Category]] = {}
     for category in categories:
         scopes.setdefault(category.agency_id, []).append(category)
     sections = []
-    if not platform_admin:
+    if not government_wide:
         own = scopes.pop(membership.agency_id, [])
         sections.append(CatalogueSection(membership.agency, True, _tree(own)))
-    if platform_admin or None in scopes:
-        sections.append(CatalogueSection(None, platform_admin, _tree(scopes.pop(None, []))))
+    if government_wide or None in scopes:
+        sections.append(CatalogueSection(None, government_wide, _tree(scopes.pop(None, []))))
     for categories_of_agency in sorted(scopes.values(), key=lambda cs: cs[0].agency.name):
         agency = categories_of_agency[0].agency
         sections.append(CatalogueSection(agency, True, _tree(categories_of_agency)))
@@ -116,7 +151,7 @@ def parent_candidates(membership: Membership) -> QuerySet[Category]:
     """Every category this person may see in the catalogue: a parent posted from outside it is
     "not in the list"; one inside it but of another scope gets the service's explanation."""
     categories = Category.objects.select_related("parent")
-    if not _is_platform_admin(membership):
+    if not _manages_government_wide(membership):
         categories = categories.filter(Q(agency=membership.agency_id) | Q(agency__isnull=True))
     return categories.order_by("parent__name", "name")
 

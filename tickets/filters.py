@@ -1,7 +1,9 @@
-"""The agent queue: which tickets, in what order, narrowed by a plain GET form.
+"""The agent queue and the API's ticket list: which tickets, narrowed how, in what order.
 
 The queryset always comes from `selectors.tickets_visible_to`; this module only narrows and
 orders it, and reads the short lists (teams, agents, categories, agencies) the form offers.
+`tickets_filtered` is the one set of filter rules: the web queue's GET form and the API's
+query parameters each parse their own syntax into it.
 """
 
 from dataclasses import dataclass, field
@@ -13,12 +15,13 @@ from django.db.models.functions import Coalesce, Least
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from accounts.models import Membership, Role, User
+from accounts.models import Membership, User
+from accounts.permissions import sees_all_agencies
 from agencies.models import Agency, Team
 from tickets import selectors
 from tickets.agent_forms import ME, NOBODY, ObjectChoiceField, assignee_choices
 from tickets.models import Category, Priority, Ticket
-from tickets.services import search_query_filter, search_rank
+from tickets.services import SEARCH_CONFIG, search_query_filter, search_rank
 
 PAGE_SIZE = 25
 
@@ -110,7 +113,7 @@ def queue_lists(membership: Membership, agency_code: str = "") -> QueueLists:
     Agency staff work their membership's agency. A platform admin works every agency, or the
     one chosen in the agency filter (by code).
     """
-    if membership.role == Role.PLATFORM_ADMIN:
+    if sees_all_agencies(membership):
         agencies = list(Agency.objects.order_by("name"))
         wanted = agency_code.strip().upper()
         agency = next((a for a in agencies if a.code == wanted), None)
@@ -218,11 +221,41 @@ def queue_tickets(
     another agency's work now and never appear here. Each row carries `sla_due_at`, its
     earliest due time, for the "Due" column and the "Due soonest" sort.
     """
-    now = now or timezone.now()
     tickets = selectors.tickets_visible_to(user, membership).annotate(sla_due_at=earliest_due())
-    if agency is not None:
-        tickets = tickets.filter(agency=agency)
-    view = filters["view"]
+    assignee = filters.get("assignee")
+    if assignee and assignee not in (ME, NOBODY):
+        assignee = int(assignee)
+    criteria = {**filters, "agency": agency, "assignee": assignee, "open_only": True}
+    tickets = tickets_filtered(tickets, user=user, membership=membership, filters=criteria, now=now)
+    if filters.get("q"):
+        query = filters["q"].strip()
+        include_notes = selectors.tickets_with_notes_seen_by(membership) is not None
+        tickets = tickets.annotate(search_rank=search_rank(query, include_notes=include_notes))
+    # The list shows none of the long text: leave it, and the search documents, in the database.
+    tickets = tickets.defer("description", "search_public", "search_notes")
+    return tickets.order_by(*Sort.orderings[filters["sort"]])
+
+
+def tickets_filtered(
+    tickets: QuerySet[Ticket],
+    *,
+    user: User,
+    membership: Membership | None,
+    filters: dict,
+    now: datetime | None = None,
+) -> QuerySet[Ticket]:
+    """Narrow tickets already through the door by the filters given; an empty one is none.
+
+    - view: a `QueueView` (mine, unassigned in my teams, all)
+    - status; with none, `open_only` leaves out resolved and closed tickets
+    - priority; team (a Team or its id); category (a Category or its slug); agency (an Agency
+      or its code); updated_after (an aware datetime)
+    - assignee: `ME`, `NOBODY`, a person's id (int) or their e-mail address (str)
+    - q: words of the subject, description and replies, or a reference; internal notes are
+      searched only on the tickets whose notes the person reads
+    - sla: a `ServiceLevel`
+    """
+    view = filters.get("view")
     if view == QueueView.MINE:
         tickets = tickets.filter(assignee=user)
     elif view == QueueView.UNASSIGNED:
@@ -230,43 +263,60 @@ def queue_tickets(
         tickets = tickets.filter(assignee__isnull=True, team__members=user)
     if filters.get("status"):
         tickets = tickets.filter(status=filters["status"])
-    else:
+    elif filters.get("open_only"):
         tickets = tickets.exclude(status__in=Ticket.CLOSED_STATUSES)
     if filters.get("priority"):
         tickets = tickets.filter(priority=filters["priority"])
+    agency = filters.get("agency")
+    if isinstance(agency, str) and agency.strip():
+        tickets = tickets.filter(agency__code=agency.strip().upper())
+    elif isinstance(agency, Agency):
+        tickets = tickets.filter(agency=agency)
     if filters.get("team"):
         tickets = tickets.filter(team=filters["team"])
     assignee = filters.get("assignee")
+    if isinstance(assignee, str):
+        assignee = assignee.strip().lower()
     if assignee == ME:
         tickets = tickets.filter(assignee=user)
     elif assignee == NOBODY:
         tickets = tickets.filter(assignee__isnull=True)
+    elif isinstance(assignee, int):
+        tickets = tickets.filter(assignee=assignee)
     elif assignee:
-        tickets = tickets.filter(assignee=int(assignee))
-    if filters.get("category"):
-        tickets = tickets.filter(category=filters["category"])
-    if filters.get("q"):
-        query = filters["q"].strip()
-        tickets = tickets.filter(search_query_filter(query, include_notes=True)).annotate(
-            search_rank=search_rank(query, include_notes=True)
-        )
-    if filters.get("sla") == ServiceLevel.BREACHED:
+        tickets = tickets.filter(assignee__email__iexact=assignee)
+    category = filters.get("category")
+    if isinstance(category, str) and category:
+        tickets = tickets.filter(category__slug=category)
+    elif isinstance(category, Category):
+        tickets = tickets.filter(category=category)
+    if filters.get("updated_after"):
+        tickets = tickets.filter(updated_at__gt=filters["updated_after"])
+    query = (filters.get("q") or "").strip()
+    if query:
+        tickets = tickets.filter(_search(query, membership))
+    sla = filters.get("sla")
+    if sla and "sla_due_at" not in tickets.query.annotations:
+        tickets = tickets.annotate(sla_due_at=earliest_due())
+    if sla == ServiceLevel.BREACHED:
         tickets = tickets.filter(Q(response_breached=True) | Q(resolution_breached=True))
-    elif filters.get("sla") == ServiceLevel.DUE_SOON:
+    elif sla == ServiceLevel.DUE_SOON:
+        now = now or timezone.now()
         tickets = tickets.filter(
             sla_running_since__isnull=False, sla_due_at__lte=now + ServiceLevel.soon
         )
-    # The list shows none of the long text: leave it, and the search documents, in the database.
-    tickets = tickets.defer("description", "search_public", "search_notes")
-    return tickets.order_by(*Sort.orderings[filters["sort"]])
+    return tickets
 
 
-def log_call_categories(membership: Membership) -> list[Category]:
-    """Services an agent may log a call under: government-wide ones and their agency's own."""
-    categories = Category.objects.filter(is_active=True).select_related("parent")
-    if membership.role != Role.PLATFORM_ADMIN:
-        categories = categories.filter(Q(agency__isnull=True) | Q(agency=membership.agency_id))
-    return list(categories.order_by("parent__name", "name"))
+def _search(query: str, membership: Membership | None) -> Q:
+    from django.contrib.postgres.search import SearchQuery
+
+    condition = search_query_filter(query, include_notes=False)
+    notes_seen = selectors.tickets_with_notes_seen_by(membership)
+    if notes_seen is not None:
+        notes = SearchQuery(query, config=SEARCH_CONFIG, search_type="websearch")
+        condition |= Q(search_notes=notes) & notes_seen
+    return condition
 
 
 @dataclass

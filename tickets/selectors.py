@@ -9,12 +9,9 @@ tickets and those their agency transferred away; a council member sees no ticket
 from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.http import Http404
 
-from accounts.models import AGENCY_STAFF_ROLES, Membership, Role, User
-from tickets.models import Category, Ticket, TicketTransfer
-
-
-def _acts_for_agency(membership: Membership | None) -> bool:
-    return membership is not None and membership.role in AGENCY_STAFF_ROLES
+from accounts.models import Membership, User
+from accounts.permissions import Right, membership_has_right, sees_all_agencies, staff_of_agency_q
+from tickets.models import Ticket, TicketTransfer
 
 
 def tickets_visible_to(user: User, membership: Membership | None) -> QuerySet[Ticket]:
@@ -23,15 +20,18 @@ def tickets_visible_to(user: User, membership: Membership | None) -> QuerySet[Ti
     )
     if not user.is_authenticated:
         return tickets.none()
-    if membership is not None and membership.role == Role.PLATFORM_ADMIN:
+    if sees_all_agencies(membership):
         return tickets
     door = Q(pk__in=_ids_followed_by(user))
-    if _acts_for_agency(membership):
-        transferred_away = TicketTransfer.objects.filter(
-            ticket=OuterRef("pk"), from_agency=membership.agency_id
-        )
-        door |= Q(agency=membership.agency_id) | Q(Exists(transferred_away))
+    if membership_has_right(membership, Right.SEE_AGENCY_TICKETS):
+        door |= _handled_or_handed_on_by(membership.agency_id)
     return tickets.filter(door)
+
+
+def _handled_or_handed_on_by(agency_id: int) -> Q:
+    """Tickets the agency handles, and those it transferred away."""
+    transferred_away = TicketTransfer.objects.filter(ticket=OuterRef("pk"), from_agency=agency_id)
+    return Q(agency=agency_id) | Q(Exists(transferred_away))
 
 
 def tickets_followed_by(user: User) -> QuerySet[Ticket]:
@@ -68,38 +68,51 @@ def ticket_get_for_user(user: User, membership: Membership | None, reference: st
 
 def user_works_ticket(membership: Membership | None, ticket: Ticket) -> bool:
     """Whether acting as `membership` lets a person change the ticket (not only read it)."""
-    if membership is None:
-        return False
-    if membership.role == Role.PLATFORM_ADMIN:
-        return True
-    return _acts_for_agency(membership) and membership.agency_id == ticket.agency_id
+    return membership_has_right(membership, Right.WORK_TICKET, ticket.agency_id)
 
 
 def user_sees_internal(membership: Membership | None, ticket: Ticket) -> bool:
     """Internal notes are for the staff of the agencies that handle or handled the ticket."""
-    if membership is None:
-        return False
-    if membership.role == Role.PLATFORM_ADMIN:
+    if membership_has_right(membership, Right.SEE_INTERNAL_NOTES, ticket.agency_id):
         return True
-    if not _acts_for_agency(membership):
+    if not membership_has_right(membership, Right.SEE_INTERNAL_NOTES):
         return False
-    return (
-        membership.agency_id == ticket.agency_id
-        or ticket.transfers.filter(from_agency=membership.agency_id).exists()
-    )
+    return ticket.transfers.filter(from_agency=membership.agency_id).exists()
 
 
-def categories_for_requester(user: User, agency_id: int | None) -> QuerySet[Category]:
-    """Active categories a person may report under: government-wide and their agency's."""
-    return (
-        Category.objects.filter(is_active=True)
-        .filter(Q(agency__isnull=True) | Q(agency=agency_id))
-        .select_related("parent")
-        .order_by("parent__name", "name")
-    )
+def tickets_with_notes_seen_by(membership: Membership | None) -> Q | None:
+    """`user_sees_internal` as a filter: the tickets whose internal notes the person reads;
+    None when they read none.
+
+    A search of internal notes must match only these, or a word in another agency's note
+    would tell that it is there.
+    """
+    if sees_all_agencies(membership):
+        return Q()
+    if not membership_has_right(membership, Right.SEE_INTERNAL_NOTES):
+        return None
+    return _handled_or_handed_on_by(membership.agency_id)
+
+
+def user_may_reply(
+    user: User, membership: Membership | None, ticket: Ticket, *, watchers=None
+) -> bool:
+    """The requester, those who follow the ticket and its agents: not the staff of an agency
+    that only handled it before a transfer, who may read it but no longer change it.
+
+    `watchers`, the ticket's watchers when already read, spares a query.
+    """
+    works_ticket = user_works_ticket(membership, ticket)
+    if ticket.is_major_incident:
+        return works_ticket  # its followers are told of its updates; they reply on their own
+    if works_ticket or ticket.requester_id == user.pk:
+        return True
+    if watchers is not None:
+        return any(watcher.pk == user.pk for watcher in watchers)
+    return ticket.watchers.filter(pk=user.pk).exists()
 
 
 def agents_of_agency(agency_id: int) -> QuerySet[User]:
     return User.objects.filter(
-        is_active=True, memberships__agency=agency_id, memberships__role__in=AGENCY_STAFF_ROLES
+        staff_of_agency_q(agency_id, prefix="memberships__"), is_active=True
     ).order_by("full_name", "email")

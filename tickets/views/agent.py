@@ -15,9 +15,9 @@ from django.views.decorators.http import require_POST
 
 from accounts.permissions import Right, membership_has_right
 from accounts.selectors import memberships_usable_by
+from core.http import safe_next_url
 from helpdesk.forms import form_add_service_error
-from helpdesk.views import safe_next_url
-from tickets import filters, selectors, services
+from tickets import category_selectors, filters, selectors, services
 from tickets.agent_forms import (
     ME,
     NOBODY,
@@ -184,7 +184,8 @@ def queue_bulk(request):
 def log_call(request):
     _require_queue(request)
     form = LogCallForm(
-        request.POST or None, categories=filters.log_call_categories(request.membership)
+        request.POST or None,
+        categories=list(category_selectors.categories_to_log_calls_under(request.membership)),
     )
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
