@@ -26,11 +26,12 @@ from agencies.models import (
     BusinessCalendar,
     EscalationLevel,
     Holiday,
+    Priority,
     SLAPolicy,
     default_weekly_hours,
 )
 
-PRIORITIES = ("P1", "P2", "P3", "P4")
+PRIORITIES = tuple(Priority.values)
 
 
 def may_configure_government(membership: Membership | None) -> bool:
@@ -199,8 +200,6 @@ class ServiceLevelRow:
 
 def service_levels_in_force(agency: Agency | None) -> dict[str, ServiceLevelRow]:
     """P1 to P4 for the scope, with their levels, in two queries."""
-    from tickets.models import Priority
-
     scope = Q(agency__isnull=True) if agency is None else Q(agency=agency) | Q(agency__isnull=True)
     policies = SLAPolicy.objects.filter(scope).prefetch_related(
         Prefetch("levels", queryset=EscalationLevel.objects.order_by("percent", "clock", "pk"))

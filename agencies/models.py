@@ -183,6 +183,15 @@ def default_weekly_hours() -> dict[str, list[list[int]]]:
     return {str(day): [[8 * 60, 17 * 60]] for day in range(5)}
 
 
+class Priority(models.TextChoices):
+    """A ticket's priority, from its impact and urgency; service levels are set per priority."""
+
+    P1 = "P1", _("P1 – critical")
+    P2 = "P2", _("P2 – high")
+    P3 = "P3", _("P3 – medium")
+    P4 = "P4", _("P4 – low")
+
+
 class BusinessCalendar(models.Model):
     """Working hours and holidays. The one with no agency is the government's: its holidays
     are national and every agency's calendar inherits them."""
@@ -256,7 +265,7 @@ class SLAPolicy(models.Model):
         help_text=_("Empty for the government-wide default."),
     )
     priority = models.CharField(_("priority"), max_length=2, choices=[
-        ("P1", "P1"), ("P2", "P2"), ("P3", "P3"), ("P4", "P4"),
+        (priority, priority) for priority in Priority.values
     ])  # fmt: skip
     response_minutes = models.PositiveIntegerField(_("first response target (minutes)"))
     resolution_minutes = models.PositiveIntegerField(_("resolution target (minutes)"))

@@ -70,6 +70,7 @@ INSTALLED_APPS = [
     "drf_spectacular",
     "drf_spectacular_sidecar",
     "helpdesk",
+    "core",
     "accounts",
     "agencies",
     "tickets",
@@ -377,11 +378,12 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": 120.0,
         "options": {"expires": 110},
     },
-    # Escalation notices whose task was lost (broker down at the sweep's commit) or failed.
-    "drain-pending-notifications": {
-        "task": "notifications.tasks.drain_all_pending_notifications",
-        "schedule": 120.0,
-        "options": {"expires": 110},
+    # Work recorded after a change (core/pending_work.py) whose drain was lost or failed:
+    # ticket events for their subscribers, above all.
+    "drain-pending-work": {
+        "task": "core.tasks.drain_pending_work",
+        "schedule": 60.0,
+        "options": {"expires": 55},
     },
     "close-resolved-tickets": {
         "task": "tickets.tasks.close_resolved_tickets",
@@ -464,3 +466,17 @@ INBOUND_IMAP_TIMEOUT = env_int("INBOUND_IMAP_TIMEOUT", 30, minimum=1)
 INBOUND_FETCH_LIMIT = env_int("INBOUND_FETCH_LIMIT", 100, minimum=1)
 # A larger message is kept and quarantined without opening its attachments.
 INBOUND_MAX_MESSAGE_BYTES = env_int("INBOUND_MAX_MESSAGE_MB", 50, minimum=1) * 1024 * 1024
+# The authserv-id of the receiving mail server, whose Authentication-Results headers are
+# believed (SPF, DKIM, DMARC). Set, staff e-mail acts as staff only when verified.
+INBOUND_TRUSTED_AUTHSERV_ID = env_str("INBOUND_TRUSTED_AUTHSERV_ID")
+if any(c.isspace() or c in ';()"' for c in INBOUND_TRUSTED_AUTHSERV_ID):
+    raise ImproperlyConfigured(
+        "INBOUND_TRUSTED_AUTHSERV_ID must be one word, the name the receiving server gives "
+        "itself in Authentication-Results (such as mx.gov.example), got "
+        f"{INBOUND_TRUSTED_AUTHSERV_ID!r}"
+    )
+# A requester's reply that fails the sender checks: held (False), or added marked "sender
+# not verified" (True). Staff e-mail that fails is always held.
+INBOUND_ACCEPT_UNVERIFIED_REQUESTER_REPLIES = env_bool(
+    "INBOUND_ACCEPT_UNVERIFIED_REQUESTER_REPLIES", False
+)

@@ -1,22 +1,10 @@
 from django.conf import settings
 from django.http import HttpResponseRedirect
 from django.shortcuts import render
-from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
 
 from accounts.services import user_update_profile
-
-
-def safe_next_url(request, *, default: str) -> str:
-    """The `next` the form posted, if it stays on this site; else the default URL name."""
-    from django.urls import reverse
-
-    next_url = request.POST.get("next") or request.GET.get("next") or ""
-    if url_has_allowed_host_and_scheme(
-        next_url, allowed_hosts={request.get_host()}, require_https=request.is_secure()
-    ):
-        return next_url
-    return reverse(default)
+from core.http import safe_next_url
 
 
 def home(request):

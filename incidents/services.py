@@ -11,17 +11,18 @@ import hashlib
 
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, connection, transaction
-from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from accounts.models import AGENCY_STAFF_ROLES, Membership, Role, User
+from accounts.models import User
+from accounts.permissions import Right
+from accounts.selectors import user_has_right
 from agencies.models import Agency
 from helpdesk.audit import audit_record
 from incidents import detection
 from incidents.models import GovService, IncidentAffected, ProposedIncident, ProposedIncidentTicket
-from notifications.services import notices_suppressed
 from tickets import services as ticket_services
+from tickets.events import Quiet, event_record
 from tickets.models import Category, Level, Ticket, TicketEvent
 
 Status = Ticket.Status
@@ -37,9 +38,7 @@ def owner_agency_for(category: Category) -> Agency | None:
 
 
 def _may_act_for(actor: User, agency: Agency) -> bool:
-    return Membership.objects.filter(
-        Q(role=Role.PLATFORM_ADMIN) | Q(agency=agency, role__in=AGENCY_STAFF_ROLES), user=actor
-    ).exists()
+    return user_has_right(actor, Right.MANAGE_INCIDENTS, agency)
 
 
 def _require_owner_staff(actor: User, agency: Agency) -> None:
@@ -196,7 +195,7 @@ def proposal_confirm(*, proposal: ProposedIncident, actor: User, subject: str = 
     ).order_by("pk")
     for ticket in tickets:
         if ticket.parent_id is None and ticket.status != Status.CLOSED:
-            _attach(incident, ticket_services._lock(ticket), actor)
+            _attach(incident, ticket_services.ticket_lock(ticket), actor)
     proposal.state = ProposedIncident.State.CONFIRMED
     proposal.decided_by = actor
     proposal.decided_at = timezone.now()
@@ -215,7 +214,7 @@ def proposal_dismiss(*, proposal: ProposedIncident, actor: User) -> ProposedInci
     proposal = _lock_waiting_proposal(proposal)
     if proposal.owner_agency_id is not None:
         _require_owner_staff(actor, proposal.owner_agency)
-    elif not Membership.objects.filter(user=actor, role=Role.PLATFORM_ADMIN).exists():
+    elif not user_has_right(actor, Right.MANAGE_GOV_SERVICES):
         raise ValidationError(_("Only platform admins decide on a proposal no agency owns."))
     proposal.state = ProposedIncident.State.DISMISSED
     proposal.decided_by = actor
@@ -271,33 +270,35 @@ def _check_attachable(incident: Ticket, ticket: Ticket) -> None:
         )
 
 
-def _attach(incident: Ticket, ticket: Ticket, actor: User | None) -> None:
+def _attach(
+    incident: Ticket, ticket: Ticket, actor: User | None, *, quiet: Quiet = Quiet.NONE
+) -> None:
     """Both locked and checked. The child's requester follows the incident from now on, so
     each of the incident's public updates reaches them once, however many tickets they have
     in it; the child's history says what happened and tells its requester at once."""
     ticket.parent = incident
-    ticket_services._event(
-        ticket, Event.INCIDENT, actor, action="attached", incident=incident.reference,
-        owner=incident.agency.name, subject=incident.subject,
+    event_record(
+        ticket, Event.INCIDENT, actor, quiet=quiet, action="attached",
+        incident=incident.reference, owner=incident.agency.name, subject=incident.subject,
     )  # fmt: skip
-    ticket_services._touch(ticket, "parent")
+    ticket_services.ticket_save(ticket, "parent")
     # Internal on the incident: the people following it need not learn each other's tickets.
-    ticket_services._event(
-        incident, Event.INCIDENT, actor, public=False, action="child_attached",
+    event_record(
+        incident, Event.INCIDENT, actor, quiet=quiet, public=False, action="child_attached",
         child=ticket.reference,
     )  # fmt: skip
     if ticket.requester_id != incident.requester_id:
         incident.watchers.add(ticket.requester_id)
-    ticket_services._touch(incident)
+    ticket_services.ticket_save(incident)
 
 
 def _lock_pair(incident: Ticket, ticket: Ticket) -> tuple[Ticket, Ticket]:
     # One lock order (by id) for every service that locks two tickets: no deadlocks.
     if incident.pk == ticket.pk:
-        locked = ticket_services._lock(incident)
+        locked = ticket_services.ticket_lock(incident)
         return locked, locked
     first, second = sorted([incident, ticket], key=lambda t: t.pk)
-    first, second = ticket_services._lock(first), ticket_services._lock(second)
+    first, second = ticket_services.ticket_lock(first), ticket_services.ticket_lock(second)
     return (first, second) if first.pk == incident.pk else (second, first)
 
 
@@ -322,11 +323,9 @@ def incident_detach(*, incident: Ticket, ticket: Ticket, actor: User) -> Ticket:
              % {"reference": ticket.reference}}
         )  # fmt: skip
     ticket.parent = None
-    ticket_services._event(
-        ticket, Event.INCIDENT, actor, action="detached", incident=incident.reference
-    )
-    ticket_services._touch(ticket, "parent")
-    ticket_services._event(
+    event_record(ticket, Event.INCIDENT, actor, action="detached", incident=incident.reference)
+    ticket_services.ticket_save(ticket, "parent")
+    event_record(
         incident, Event.INCIDENT, actor, public=False, action="child_detached",
         child=ticket.reference,
     )  # fmt: skip
@@ -336,7 +335,7 @@ def incident_detach(*, incident: Ticket, ticket: Ticket, actor: User) -> Ticket:
     )
     if not still_concerned:
         incident.watchers.remove(ticket.requester_id)
-    ticket_services._touch(incident)
+    ticket_services.ticket_save(incident)
     audit_record(
         actor=actor, action="incident.detach", target=incident, agency=incident.agency,
         ticket=ticket.reference,
@@ -344,9 +343,12 @@ def incident_detach(*, incident: Ticket, ticket: Ticket, actor: User) -> Ticket:
     return ticket
 
 
-def incident_attach_on_arrival(*, ticket: Ticket) -> Ticket | None:
-    """Called by ticket_create inside its transaction: a new ticket that matches an open
-    major incident joins it at once, and its reporter is told."""
+def incident_attach_on_arrival(*, ticket: Ticket, quiet: Quiet = Quiet.NONE) -> Ticket | None:
+    """A new ticket that matches an open major incident joins it, and its reporter is told.
+
+    Called by the subscriber of ticket creations (incidents/subscribers.py) once the ticket
+    has committed; a ticket already attached (the subscriber run again) is left as it is.
+    """
     from incidents.selectors import incident_matching
 
     incident = incident_matching(ticket)
@@ -356,10 +358,8 @@ def incident_attach_on_arrival(*, ticket: Ticket) -> Ticket | None:
     try:
         _check_attachable(incident, locked)
     except ValidationError:
-        return None  # resolved meanwhile: the ticket stands on its own
-    _attach(incident, locked, None)
-    # The caller goes on with its own copy (ticket_create returns it): keep it current.
-    ticket.parent, ticket.version, ticket.updated_at = incident, locked.version, locked.updated_at
+        return None  # resolved meanwhile, or attached already: the ticket stands as it is
+    _attach(incident, locked, None, quiet=quiet)
     return incident
 
 
@@ -369,7 +369,7 @@ def incident_attach_on_arrival(*, ticket: Ticket) -> Ticket | None:
 @transaction.atomic
 def incident_affected_add(*, incident: Ticket, user: User, agency: Agency | None) -> None:
     """ "I am affected too": counted and told of every update, without a ticket of one's own."""
-    incident = ticket_services._lock(incident)
+    incident = ticket_services.ticket_lock(incident)
     if not incident.is_major_incident or not incident.is_open:
         raise ValidationError(_("This incident is over. If the problem is still there, report it."))
     if (
@@ -385,11 +385,11 @@ def incident_affected_add(*, incident: Ticket, user: User, agency: Agency | None
         incident=incident, user=user, agency=agency, created_at=timezone.now()
     )
     incident.watchers.add(user)
-    ticket_services._event(
+    event_record(
         incident, Event.INCIDENT, user, public=False, action="affected",
         agency=agency.code if agency else None,
     )  # fmt: skip
-    ticket_services._touch(incident)
+    ticket_services.ticket_save(incident)
     audit_record(actor=user, action="incident.affected", target=incident, agency=agency)
 
 
@@ -410,7 +410,7 @@ def incident_resolve(*, incident: Ticket, actor: User, note: str) -> int:
     note = note.strip()
     if not note:
         raise ValidationError({"note": _("Say what was wrong and what was done.")})
-    incident = ticket_services._lock(incident)
+    incident = ticket_services.ticket_lock(incident)
     if not incident.is_major_incident:
         raise ValidationError(
             _("%(reference)s is not a major incident.") % {"reference": incident.reference}
@@ -420,12 +420,17 @@ def incident_resolve(*, incident: Ticket, actor: User, note: str) -> int:
     _require_owner_staff(actor, incident.agency)
     ticket_services.ticket_reply(ticket=incident, author=actor, body=note, as_agent=True)
     resolved = 0
-    with notices_suppressed():
-        ticket_services.ticket_update(ticket=incident, actor=actor, status=Status.RESOLVED)
-        for child in incident.children.exclude(status__in=Ticket.CLOSED_STATUSES).order_by("pk"):
-            ticket_services.ticket_reply(ticket=child, author=actor, body=note, as_agent=True)
-            ticket_services.ticket_update(ticket=child, actor=actor, status=Status.RESOLVED)
-            resolved += 1
+    # The note has reached everyone: the rest tells no person again (systems still hear).
+    quiet = Quiet.PEOPLE
+    ticket_services.ticket_update(ticket=incident, actor=actor, status=Status.RESOLVED, quiet=quiet)
+    for child in incident.children.exclude(status__in=Ticket.CLOSED_STATUSES).order_by("pk"):
+        ticket_services.ticket_reply(
+            ticket=child, author=actor, body=note, as_agent=True, quiet=quiet
+        )
+        ticket_services.ticket_update(
+            ticket=child, actor=actor, status=Status.RESOLVED, quiet=quiet
+        )
+        resolved += 1
     audit_record(
         actor=actor, action="incident.resolve", target=incident, agency=incident.agency,
         children=resolved,

@@ -103,7 +103,7 @@ def outbox_requeue_unsent() -> int:
 @transaction.atomic
 def outbox_retry(*, outbox: Outbox, actor: User | None = None) -> bool:
     """An admin's retry of a failed message: a fresh set of attempts. False if not failed."""
-    from notifications.services import _queue_delivery
+    from notifications.services import outbox_queue_delivery
 
     retried = Outbox.objects.filter(pk=outbox.pk, state=Outbox.State.FAILED).update(
         state=Outbox.State.PENDING, attempts=0, next_attempt_at=timezone.now()
@@ -117,5 +117,5 @@ def outbox_retry(*, outbox: Outbox, actor: User | None = None) -> bool:
         outbox=outbox.pk,
         last_error=outbox.last_error[:300] or None,
     )
-    transaction.on_commit(lambda: _queue_delivery(outbox.pk))
+    transaction.on_commit(lambda: outbox_queue_delivery(outbox.pk))
     return True

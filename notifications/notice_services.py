@@ -18,7 +18,7 @@ from notifications.digest import (
     digest_users_due,
 )
 from notifications.models import MANDATORY_KINDS, Kind, Notice, Outbox, Preference
-from notifications.services import _queue_delivery
+from notifications.services import outbox_queue_delivery
 
 logger = logging.getLogger(__name__)
 
@@ -134,5 +134,5 @@ def _digest_write(*, user: User, day: date) -> Outbox | None:
         created_at=now,
         next_attempt_at=now,
     )
-    transaction.on_commit(lambda: _queue_delivery(outbox.pk))
+    transaction.on_commit(lambda: outbox_queue_delivery(outbox.pk))
     return outbox

@@ -12,7 +12,7 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from accounts.permissions import Right, membership_has_right
-from helpdesk.views import safe_next_url
+from core.http import safe_next_url
 from notifications.delivery import outbox_retry
 from notifications.models import Outbox
 

@@ -1,10 +1,6 @@
 """Every write of notifications: notices, outbox rows, preferences."""
 
 import logging
-import threading
-import time
-from contextlib import contextmanager
-from types import SimpleNamespace
 
 from django.conf import settings
 from django.db import transaction
@@ -14,40 +10,12 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from accounts.models import User
+from core.broker import task_send
 from notifications.models import MANDATORY_KINDS, Kind, Notice, Outbox, Preference
 from notifications.recipients import recipients_for
-from notifications.webhook_services import webhooks_queue_for_event
 from tickets.models import TicketEvent
 
 logger = logging.getLogger(__name__)
-
-_state = threading.local()
-# One reconnection at most: a stale pooled connection is replaced, a dead broker is not waited on.
-BROKER_RETRY_POLICY = {"max_retries": 1, "interval_start": 0, "interval_step": 0.5}
-BROKER_SKIP_SECONDS = 30
-_broker_state = SimpleNamespace(down_until=0.0)
-
-
-@contextmanager
-def email_muted():
-    """Writes notices but no e-mail: for loading demo data, where nobody should get mail."""
-    _state.muted = True
-    try:
-        yield
-    finally:
-        _state.muted = False
-
-
-@contextmanager
-def notices_suppressed():
-    """Records events but tells nobody: for changes one message has already announced, such
-    as the children a major incident resolves with it (incidents/services.py)."""
-    previous = getattr(_state, "suppressed", False)
-    _state.suppressed = True
-    try:
-        yield
-    finally:
-        _state.suppressed = previous
 
 
 def preference_mode(user: User, kind: str) -> str:
@@ -57,17 +25,15 @@ def preference_mode(user: User, kind: str) -> str:
     return next(iter(chosen), Preference.Mode.IMMEDIATE)
 
 
-def notify_ticket_event(event: TicketEvent) -> int:
-    """Tells everyone who should hear of `event`; call inside the service's transaction.
+def notify_ticket_event(event: TicketEvent, *, send_email: bool = True) -> int:
+    """Tells everyone who should hear of `event` (notifications/subscribers.py calls it once
+    the event's change has committed); returns how many were told.
 
     Each person gets an in-app notice; by their preference for the kind, an e-mail now (an
-    outbox row, sent after commit), a line in tomorrow's digest, or nothing more.
+    outbox row, sent after commit), a line in tomorrow's digest, or nothing more. Telling twice
+    tells nobody twice: a notice exists once per (person, event, kind).
     """
-    # Systems hear of every event they subscribe to, even one people are not told of again.
-    webhooks_queue_for_event(event)
     told = 0
-    if getattr(_state, "suppressed", False):
-        return told
     for user, kind in recipients_for(event):
         mode = preference_mode(user, kind)
         with translation.override(user.preferred_language or settings.LANGUAGE_CODE):
@@ -83,7 +49,7 @@ def notify_ticket_event(event: TicketEvent) -> int:
                 "digest_pending": mode == Preference.Mode.DIGEST,
             },
         )
-        if created and mode == Preference.Mode.IMMEDIATE and not getattr(_state, "muted", False):
+        if created and mode == Preference.Mode.IMMEDIATE and send_email:
             outbox_write_ticket_email(user=user, kind=kind, event=event, text=text)
         told += created
     return told
@@ -209,7 +175,7 @@ def outbox_write_ticket_email(*, user: User, kind: str, event: TicketEvent, text
         created_at=now,
         next_attempt_at=now,
     )
-    transaction.on_commit(lambda: _queue_delivery(outbox.pk))
+    transaction.on_commit(lambda: outbox_queue_delivery(outbox.pk))
     return outbox
 
 
@@ -221,19 +187,8 @@ def agency_reply_address(ticket) -> str:
     return addresses.order_by("pk").values_list("address", flat=True).first() or ""
 
 
-def _queue_delivery(outbox_id: int) -> None:
-    """Queues the row's task; with the broker down, leaves the row to the periodic requeue.
-
-    Runs after the commit of a web request: once the broker has refused a message, the next
-    ones skip it for a while instead of each keeping the person waiting for a timeout.
-    """
+def outbox_queue_delivery(outbox_id: int) -> None:
+    """Queues the row's delivery; with the broker down, the periodic requeue sends it later."""
     from notifications.tasks import deliver_outbox
 
-    if time.monotonic() < _broker_state.down_until:
-        logger.info("Broker unavailable; outbox %s waits for the requeue", outbox_id)
-        return
-    try:
-        deliver_outbox.apply_async((outbox_id,), retry_policy=BROKER_RETRY_POLICY)
-    except Exception:  # noqa: BLE001 - the broker is down: the periodic requeue sends it later
-        _broker_state.down_until = time.monotonic() + BROKER_SKIP_SECONDS
-        logger.warning("Broker unavailable; outbox %s waits for the requeue", outbox_id)
+    task_send(deliver_outbox, outbox_id)

@@ -52,19 +52,3 @@ def send_daily_digests() -> int:
     from notifications.notice_services import digests_send_all
 
     return digests_send_all(day=timezone.localdate())
-
-
-@shared_task(ignore_result=True, acks_late=True)
-def drain_pending_notifications(event_ids: list[int]) -> int:
-    """Tells the people of these events; those already told are no longer pending."""
-    from notifications.pending_services import pending_notifications_drain
-
-    return pending_notifications_drain(event_ids=event_ids)
-
-
-@shared_task(ignore_result=True)
-def drain_all_pending_notifications() -> int:
-    """Beat's entry: tells what a lost or failed task left pending."""
-    from notifications.pending_services import pending_notifications_drain
-
-    return pending_notifications_drain()

@@ -146,7 +146,7 @@ def webhook_payload(event: TicketEvent, webhook_event: str) -> dict:
 def webhooks_queue_for_event(event: TicketEvent) -> int:
     """Writes one outbox row per endpoint that subscribes to the event; call inside the
     service's transaction. A transfer is told to the agency it left as well."""
-    from notifications.services import _queue_delivery
+    from notifications.services import outbox_queue_delivery
 
     webhook_event = WEBHOOK_EVENT_FOR_KIND.get(event.kind)
     if webhook_event is None:
@@ -182,7 +182,7 @@ def webhooks_queue_for_event(event: TicketEvent) -> int:
             },
         )
         if created:
-            transaction.on_commit(lambda pk=outbox.pk: _queue_delivery(pk))
+            transaction.on_commit(lambda pk=outbox.pk: outbox_queue_delivery(pk))
     return len(endpoints)
 
 

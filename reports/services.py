@@ -2,16 +2,16 @@
 
 How the rollups stay current:
 
-1. Every change to a ticket passes through `tickets.services._event`, which calls
-   `rollup_mark_stale`. After the change commits, the ticket's id goes into a Redis set of
-   stale tickets and a Celery task is queued to refresh it.
+1. Every change to a ticket publishes its events (tickets/events.py); reports subscribes to
+   them as a task, so after the change commits a worker refreshes the changed tickets. The
+   publication is a row of pending work written with the change, so a Redis outage only
+   delays the refresh: the periodic drain does it once the broker is back.
 2. Refreshing a ticket recomputes all its facts from its source rows (the ticket, its
    holdings, transfers and status events) and replaces the old ones; then every (agency, day)
    whose facts changed has its rollups recomputed from the facts. Nothing is incremented, so
    a task that runs twice, or two workers at once, leave the same rows.
-3. A lost message (Redis down at the moment of commit) is caught by the nightly rebuild of
-   the last days (`rollups_rebuild_range`), which reports the days that had drifted; the
-   `rebuild_rollups` command rebuilds any range.
+3. The nightly rebuild of the last days (`rollups_rebuild_range`) reports any day that had
+   drifted all the same; the `rebuild_rollups` command rebuilds any range.
 """
 
 import logging
@@ -21,21 +21,22 @@ from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from django.conf import settings
-from django.core.cache import cache
 from django.db import connection, transaction
 from django.db.models import Count, Q
 
 from agencies.business_time import always_open, business_time_between
+from core.pending_work import pending_work_drain
 from helpdesk.audit import audit_record
 from reports.models import DailyRollup, ReportFact
 from tickets import sla
+from tickets.events import subscriber_topic
 from tickets.models import Ticket, TicketEvent, TicketHolding, TicketTransfer
 
 logger = logging.getLogger(__name__)
 
 Kind = ReportFact.Kind
 CLOSED_STATUSES = {str(status) for status in Ticket.CLOSED_STATUSES}
-STALE_TICKETS_KEY = "reports:stale-tickets"
+SUBSCRIBER = "reports"
 # Advisory-lock namespaces: one ticket's facts, one (agency, day)'s rollups.
 _TICKET_LOCK = 1 << 56
 _DAY_LOCK = 2 << 56
@@ -44,76 +45,25 @@ ROLLUP_KEYS_PER_TRANSACTION = 200
 ANALYZE_AFTER_DAYS = 7
 
 
-# -- Queueing a refresh ----------------------------------------------------------------------
+# -- Refreshing after ticket changes -----------------------------------------------------------
 
 
-def _redis():
-    return cache._cache.get_client(write=True)
+def rollups_refresh_for_events(events, quiet) -> None:
+    """The subscriber of ticket events (reports/apps.py): a worker refreshes the facts of the
+    tickets they changed, once the change has committed."""
+    rollup_refresh_tickets(ticket_ids=sorted({event.ticket_id for event in events}))
 
 
-def _stale_key() -> str:
-    return cache.make_key(STALE_TICKETS_KEY)
-
-
-def rollup_mark_stale(*, ticket_id: int) -> None:
-    """Called inside the ticket's transaction: refresh its facts once the change commits.
-
-    A change that writes several events queues the ticket several times; the refresh is
-    idempotent, so the later ones only repeat the work.
-    """
-    # A lambda, not a partial: a robust callback that fails is logged by its __qualname__.
-    transaction.on_commit(lambda: _queue_refresh(ticket_id), robust=True)
-
-
-def _queue_refresh(ticket_id: int) -> None:
-    from reports.tasks import refresh_ticket_rollups
-
-    # The set first: if the broker is down, rollups_refresh_pending or the nightly rebuild
-    # still finds the ticket.
-    _redis().sadd(_stale_key(), ticket_id)
-    refresh_ticket_rollups.delay(ticket_id)
-
-
-def rollups_mark_stale(*, ticket_ids: list[int]) -> None:
-    """`rollup_mark_stale` for a batch (the escalation sweep's): after the commit, one set
-    update and one task that refreshes every stale ticket, not one task per ticket."""
-    if ticket_ids:
-        ticket_ids = list(ticket_ids)
-        # A lambda, not a partial: a robust callback that fails is logged by its __qualname__.
-        transaction.on_commit(lambda: _queue_refresh_many(ticket_ids), robust=True)
-
-
-def _queue_refresh_many(ticket_ids: list[int]) -> None:
-    from reports.tasks import refresh_pending_rollups
-
-    _redis().sadd(_stale_key(), *ticket_ids)
-    refresh_pending_rollups.delay()
-
-
-def rollups_refresh_pending(*, batch: int = REFRESH_BATCH) -> int:
-    """Refreshes every ticket marked stale; returns how many. Safe alongside the tasks."""
-    client, key, refreshed = _redis(), _stale_key(), 0
-    while ids := client.spop(key, batch):
-        ticket_ids = sorted(int(i) for i in ids)
-        try:
-            rollup_refresh_tickets(ticket_ids=ticket_ids)
-        except Exception:
-            client.sadd(key, *ticket_ids)  # not lost: the next run takes them again
-            raise
-        refreshed += len(ticket_ids)
-    return refreshed
-
-
-def rollup_refresh_ticket_task(*, ticket_id: int) -> None:
-    """What the Celery task runs: the ticket's refresh, and it is no longer stale."""
-    rollup_refresh_tickets(ticket_ids=[ticket_id])
-    _redis().srem(_stale_key(), ticket_id)
+def rollups_refresh_pending() -> int:
+    """Does every refresh still pending now, rather than when a worker or the periodic drain
+    gets to it; returns how many publications it handled."""
+    return pending_work_drain(topic=subscriber_topic(SUBSCRIBER))
 
 
 # -- Facts -------------------------------------------------------------------------------------
 
 
-class _Calendars:
+class Calendars:
     """Schedules and policies, read once per refresh however many tickets share them."""
 
     def __init__(self):
@@ -149,7 +99,7 @@ def ticket_facts(
     holdings: list[TicketHolding],
     status_events: list[TicketEvent],
     transfers: list[TicketTransfer],
-    calendars: _Calendars,
+    calendars: Calendars,
 ) -> list[ReportFact]:
     """The facts of one ticket, computed from its source rows (unsaved): its holdings and
     transfers (with their agencies) and its status events, each in the order they happened.
@@ -243,7 +193,7 @@ def rollup_refresh_tickets(*, ticket_ids: list[int]) -> set[tuple[int, date]]:
 
     Returns the (agency id, day) keys whose rollups were recomputed.
     """
-    calendars, touched = _Calendars(), set()
+    calendars, touched = Calendars(), set()
     ticket_ids = sorted(set(ticket_ids))
     for offset in range(0, len(ticket_ids), REFRESH_BATCH):
         touched |= _refresh_facts(ticket_ids[offset : offset + REFRESH_BATCH], calendars)
@@ -259,7 +209,7 @@ def _by_ticket(rows) -> defaultdict[int, list]:
 
 
 @transaction.atomic
-def _refresh_facts(ticket_ids: list[int], calendars: _Calendars) -> set[tuple[int, date]]:
+def _refresh_facts(ticket_ids: list[int], calendars: Calendars) -> set[tuple[int, date]]:
     """One batch of tickets: a handful of queries whatever its size."""
     _advisory_locks(_TICKET_LOCK | ticket_id for ticket_id in ticket_ids)
     old = ReportFact.objects.filter(ticket_id__in=ticket_ids)

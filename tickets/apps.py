@@ -5,3 +5,7 @@ from django.utils.translation import gettext_lazy as _
 class TicketsConfig(AppConfig):
     name = "tickets"
     verbose_name = _("Tickets")
+
+    def ready(self) -> None:
+        # The dispatcher's pending-work topics exist in every process that drains them.
+        from tickets import events  # noqa: F401

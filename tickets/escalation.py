@@ -3,8 +3,8 @@
 The sweep reads only tickets whose `next_escalation_at` has come (an indexed column), in
 batches, locking each batch with SKIP LOCKED so that two sweeps at once share the work instead
 of doing it twice. Each batch is worked out in memory and written with a few queries whatever
-its size: the escalation events in one insert, the tickets in one update, and one pending
-notification per event, told by a task after the commit (notifications/pending_services.py).
+its size: the escalation events in one insert, the tickets in one update, and their
+publication (tickets/events.py), which a worker hands to the subscribers after the commit.
 A ticket that fails is logged and retried later; it never stops the sweep.
 """
 
@@ -16,9 +16,9 @@ from django.utils import timezone
 
 from agencies.business_time import Schedule
 from agencies.models import EscalationLevel, SLAPolicy
-from notifications.pending_services import pending_notifications_record
-from reports.services import rollups_mark_stale
+from core.pending_work import Run
 from tickets import sla
+from tickets.events import Quiet, events_publish
 from tickets.models import Priority, Ticket, TicketEvent
 
 logger = logging.getLogger(__name__)
@@ -37,7 +37,9 @@ ESCALATED_FIELDS = [
 ]
 
 
-def escalation_sweep(*, now: datetime | None = None, batch: int = SWEEP_BATCH) -> int:
+def escalation_sweep(
+    *, now: datetime | None = None, batch: int = SWEEP_BATCH, quiet: Quiet = Quiet.NONE
+) -> int:
     """Escalates every ticket that is due; returns how many levels it applied."""
     now = now or timezone.now()
     rules = _SweepRules()
@@ -51,7 +53,7 @@ def escalation_sweep(*, now: datetime | None = None, batch: int = SWEEP_BATCH) -
                 .order_by("next_escalation_at")[:batch]
             )
             if due:
-                applied += _escalate_batch(due, now, rules)
+                applied += _escalate_batch(due, now, rules, quiet)
         if len(due) < batch:
             return applied
 
@@ -77,7 +79,7 @@ class _SweepRules:
                 ticket.sla_policy = self.policies[ticket.sla_policy_id]
 
 
-def _escalate_batch(due: list[Ticket], now: datetime, rules: _SweepRules) -> int:
+def _escalate_batch(due: list[Ticket], now: datetime, rules: _SweepRules, quiet: Quiet) -> int:
     """Escalates the locked tickets of one batch; returns how many levels it applied.
 
     No compare-and-set per level, as each ticket had when it was saved on its own: the batch's
@@ -98,9 +100,8 @@ def _escalate_batch(due: list[Ticket], now: datetime, rules: _SweepRules) -> int
             ticket.next_escalation_at = now + RETRY_FAILED_AFTER
     TicketEvent.objects.bulk_create(events)
     Ticket.objects.bulk_update(due, ESCALATED_FIELDS)
-    pending_notifications_record(events=events, now=now)
-    # Escalation can raise a priority, which the dashboards' rollups count.
-    rollups_mark_stale(ticket_ids=sorted({event.ticket_id for event in events}))
+    # Nobody waits on the sweep: its batch goes to a worker, people and figures alike.
+    events_publish(events, quiet=quiet, run=Run.TASK)
     return len(events)
 
 

@@ -6,18 +6,13 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
+from agencies.models import Priority
+
 
 class Level(models.TextChoices):
     HIGH = "high", _("High")
     MEDIUM = "medium", _("Medium")
     LOW = "low", _("Low")
-
-
-class Priority(models.TextChoices):
-    P1 = "P1", _("P1 – critical")
-    P2 = "P2", _("P2 – high")
-    P3 = "P3", _("P3 – medium")
-    P4 = "P4", _("P4 – low")
 
 
 # Impact x urgency -> priority, as agreed by the CIO Council.

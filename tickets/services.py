@@ -1,5 +1,12 @@
 """Every change to a ticket. One function per use case, each in one transaction, each
-writing the TicketEvent that records it. Views and the API call these and nothing else."""
+writing the TicketEvent that records it. Views and the API call these and nothing else.
+
+Other apps hear of a change through the events it publishes (tickets/events.py), never by
+being called from here. What another app needs to change a ticket itself (a major incident
+attaching its children) is public here: `ticket_lock`, `event_record`, `ticket_save` and
+`ticket_set_status`. Every service takes `quiet` (tickets.events.Quiet), which silences the
+subscribers' side effects of that one change.
+"""
 
 from django.contrib.postgres.search import SearchVector
 from django.core.exceptions import ValidationError
@@ -8,11 +15,12 @@ from django.db.models import Count, F, Q, Value
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from accounts.models import AGENCY_STAFF_ROLES, Membership, User
+from accounts.models import User
+from accounts.permissions import staff_of_agency_q
+from accounts.selectors import user_is_staff_of
 from agencies.models import Agency, Team
-from notifications.services import notify_ticket_event
-from reports.services import rollup_mark_stale
 from tickets import sla
+from tickets.events import Quiet, event_record
 from tickets.models import (
     Category,
     Level,
@@ -36,7 +44,9 @@ def _now():
     return timezone.now()
 
 
-def _lock(ticket: Ticket, expected_version: int | None = None) -> Ticket:
+def ticket_lock(ticket: Ticket, expected_version: int | None = None) -> Ticket:
+    """The ticket re-read and locked FOR UPDATE until the transaction ends; StaleTicket when
+    `expected_version` is given and someone has saved it since."""
     locked = Ticket.objects.select_for_update().get(pk=ticket.pk)
     if expected_version is not None and locked.version != expected_version:
         raise StaleTicket(
@@ -48,7 +58,9 @@ def _lock(ticket: Ticket, expected_version: int | None = None) -> Ticket:
     return locked
 
 
-def _touch(ticket: Ticket, *fields: str) -> None:
+def ticket_save(ticket: Ticket, *fields: str) -> None:
+    """Saves these fields of a locked ticket with its clock's fields, a new version and
+    `updated_at`, so that a form shown before this save is refused as stale."""
     ticket.updated_at = _now()
     ticket.version = F("version") + 1
     # The clock's fields go with every save: any change of status or priority may move them.
@@ -56,23 +68,8 @@ def _touch(ticket: Ticket, *fields: str) -> None:
     ticket.refresh_from_db(fields=["version"])
 
 
-def _event(ticket: Ticket, kind: str, actor: User | None, *, public=True, body="", **data):
-    """Records what happened and tells those who should hear of it, in the same transaction."""
-    event = TicketEvent.objects.create(
-        ticket=ticket,
-        kind=kind,
-        actor=actor,
-        is_public=public,
-        body=body,
-        data={k: v for k, v in data.items() if v is not None},
-        created_at=_now(),
-    )
-    # The dashboards' facts follow every change of the ticket (reports/services.py).
-    rollup_mark_stale(ticket_id=ticket.pk)
-    # A new ticket is announced once it is routed and assigned (see ticket_create).
-    if kind != TicketEvent.Kind.CREATED:
-        notify_ticket_event(event)
-    return event
+def _event(ticket: Ticket, kind: str, actor: User | None, *, quiet: Quiet, **kwargs):
+    return event_record(ticket, kind, actor, quiet=quiet, at=_now(), **kwargs)
 
 
 def _refresh_search(ticket: Ticket) -> None:
@@ -94,12 +91,6 @@ def _refresh_search(ticket: Ticket) -> None:
         + SearchVector(Value(public_text), weight="C", config=SEARCH_CONFIG),
         search_notes=SearchVector(Value(notes_text), weight="C", config=SEARCH_CONFIG),
     )
-
-
-def _is_agent_of(user: User, agency_id: int) -> bool:
-    return Membership.objects.filter(
-        user=user, agency=agency_id, role__in=AGENCY_STAFF_ROLES
-    ).exists()
 
 
 # -- Routing and numbering -------------------------------------------------------------------
@@ -150,9 +141,7 @@ def _auto_assign(ticket: Ticket) -> User | None:
     team = Team.objects.select_for_update().get(pk=team.pk)
     agents = list(
         team.members.filter(
-            is_active=True,
-            memberships__agency=ticket.agency_id,
-            memberships__role__in=AGENCY_STAFF_ROLES,
+            staff_of_agency_q(ticket.agency_id, prefix="memberships__"), is_active=True
         ).order_by("pk")
     )
     if not agents:
@@ -189,6 +178,7 @@ def ticket_create(
     channel: str = Ticket.Channel.WEB,
     logged_by: User | None = None,
     kind: str = Ticket.Kind.INCIDENT,
+    quiet: Quiet = Quiet.NONE,
 ) -> Ticket:
     """Opens a ticket.
 
@@ -196,7 +186,9 @@ def ticket_create(
     2. Route it: the category's handling agency (else the requester's own) and its team.
     3. Number it within the handling agency.
     4. Record the creation, assign it if the team assigns automatically, index it.
-    5. Attach it to the open major incident it matches, if any, and tell the reporter.
+
+    Once it commits, the subscribers of its events tell the team and attach it to the open
+    major incident it matches, if any.
     """
     subject, description = subject.strip(), description.strip()
     if not subject:
@@ -228,10 +220,11 @@ def ticket_create(
         created_at=now,
         updated_at=now,
     )
-    created = _event(
+    _event(
         ticket,
         TicketEvent.Kind.CREATED,
         logged_by or requester,
+        quiet=quiet,
         channel=channel,
         agency=agency.code,
         team=team.name if team else None,
@@ -242,14 +235,10 @@ def ticket_create(
     if assignee:
         ticket.assignee = assignee
         ticket.save(update_fields=["assignee"])
-        _event(ticket, TicketEvent.Kind.ASSIGNEE, None, new=assignee.email, automatic=True)
-    notify_ticket_event(created)
+        _event(
+            ticket, TicketEvent.Kind.ASSIGNEE, None, quiet=quiet, new=assignee.email, automatic=True
+        )
     _refresh_search(ticket)
-    if kind == Ticket.Kind.INCIDENT:
-        # Imported here: the incidents app builds on this module.
-        from incidents.services import incident_attach_on_arrival
-
-        incident_attach_on_arrival(ticket=ticket)
     return ticket
 
 
@@ -258,7 +247,13 @@ def ticket_create(
 
 @transaction.atomic
 def ticket_reply(
-    *, ticket: Ticket, author: User, body: str, internal: bool = False, as_agent: bool = False
+    *,
+    ticket: Ticket,
+    author: User,
+    body: str,
+    internal: bool = False,
+    as_agent: bool = False,
+    quiet: Quiet = Quiet.NONE,
 ) -> TicketEvent:
     """A public reply or, from an agent, an internal note.
 
@@ -268,7 +263,7 @@ def ticket_reply(
     body = body.strip()
     if not body:
         raise ValidationError({"body": _("Write a message first.")})
-    ticket = _lock(ticket)
+    ticket = ticket_lock(ticket)
     if ticket.status == Status.CLOSED:
         raise ValidationError(_("This ticket is closed. Report a new problem instead."))
     if internal and not as_agent:
@@ -280,7 +275,9 @@ def ticket_reply(
               "Reply on your own ticket instead.")
         )  # fmt: skip
     kind = TicketEvent.Kind.NOTE if internal else TicketEvent.Kind.REPLY
-    event = _event(ticket, kind, author, public=not internal, body=body, by_agent=as_agent)
+    event = _event(
+        ticket, kind, author, quiet=quiet, public=not internal, body=body, by_agent=as_agent
+    )
     fields = []
     if as_agent and not internal:
         if ticket.first_response_at is None:
@@ -288,18 +285,27 @@ def ticket_reply(
             fields.append("first_response_at")
             sla.clock_first_response(ticket, event.created_at)
         if ticket.status == Status.NEW:
-            _set_status(ticket, Status.OPEN, author)
+            ticket_set_status(ticket, Status.OPEN, author, quiet=quiet)
             fields += ["status"]
     elif not as_agent and ticket.status in (Status.RESOLVED, Status.PENDING):
         # The requester answered: the ball is back with the agency.
-        _set_status(ticket, Status.OPEN, author, reason="requester replied")
+        ticket_set_status(ticket, Status.OPEN, author, reason="requester replied", quiet=quiet)
         fields += ["status", "resolved_at"]
-    _touch(ticket, *fields)
+    ticket_save(ticket, *fields)
     _refresh_search(ticket)
     return event
 
 
-def _set_status(ticket: Ticket, status: str, actor: User | None, reason: str | None = None):
+def ticket_set_status(
+    ticket: Ticket,
+    status: str,
+    actor: User | None,
+    *,
+    reason: str | None = None,
+    quiet: Quiet = Quiet.NONE,
+) -> None:
+    """Changes the status of a locked ticket in memory, with its event and its clock; the
+    caller saves it with `ticket_save(ticket, "status", "resolved_at", "closed_at")`."""
     old = ticket.status
     if old == status:
         return
@@ -313,7 +319,7 @@ def _set_status(ticket: Ticket, status: str, actor: User | None, reason: str | N
     elif old in (Status.RESOLVED, Status.CLOSED):
         ticket.resolved_at = None
         ticket.closed_at = None
-    _event(ticket, TicketEvent.Kind.STATUS, actor, old=old, new=status, reason=reason)
+    _event(ticket, TicketEvent.Kind.STATUS, actor, quiet=quiet, old=old, new=status, reason=reason)
     sla.clock_status_changed(ticket, old, status, now, actor)
 
 
@@ -332,19 +338,20 @@ def ticket_update(
     team: Team | bool | None = False,
     assignee: User | bool | None = False,
     category: Category | None = None,
+    quiet: Quiet = Quiet.NONE,
 ) -> Ticket:
     """Applies an agent's changes, one event per field that changed.
 
     `team` and `assignee` use False for "leave as is", since None means "nobody".
     """
-    ticket = _lock(ticket, expected_version)
+    ticket = ticket_lock(ticket, expected_version)
     if ticket.status == Status.CLOSED and status in (None, Status.CLOSED):
         raise ValidationError(_("This ticket is closed: reopen it before changing it."))
     fields: list[str] = []
     if status is not None and status != ticket.status:
         if status not in Status.values:
             raise ValidationError({"status": _("Choose a status from the list.")})
-        _set_status(ticket, status, actor)
+        ticket_set_status(ticket, status, actor, quiet=quiet)
         fields += ["status", "resolved_at", "closed_at"]
     impact = impact or ticket.impact
     urgency = urgency or ticket.urgency
@@ -355,8 +362,8 @@ def ticket_update(
         ticket.impact, ticket.urgency = impact, urgency
         ticket.priority = priority_for(impact, urgency)
         _event(
-            ticket, TicketEvent.Kind.PRIORITY, actor, old=old_priority, new=ticket.priority,
-            impact=impact, urgency=urgency,
+            ticket, TicketEvent.Kind.PRIORITY, actor, quiet=quiet, old=old_priority,
+            new=ticket.priority, impact=impact, urgency=urgency,
         )  # fmt: skip
         fields += ["impact", "urgency", "priority"]
         sla.clock_priority_changed(ticket, _now(), actor)
@@ -366,7 +373,12 @@ def ticket_update(
         if category.agency_id and category.agency_id != ticket.agency_id:
             raise ValidationError({"category": _("This service belongs to another agency.")})
         _event(
-            ticket, TicketEvent.Kind.CATEGORY, actor, old=ticket.category.name, new=category.name
+            ticket,
+            TicketEvent.Kind.CATEGORY,
+            actor,
+            quiet=quiet,
+            old=ticket.category.name,
+            new=category.name,
         )
         ticket.category = category
         fields.append("category")
@@ -374,55 +386,62 @@ def ticket_update(
         if team is not None and team.agency_id != ticket.agency_id:
             raise ValidationError({"team": _("Choose a team of the handling agency.")})
         _event(
-            ticket, TicketEvent.Kind.TEAM, actor,
+            ticket, TicketEvent.Kind.TEAM, actor, quiet=quiet,
             old=ticket.team.name if ticket.team else None, new=team.name if team else None,
         )  # fmt: skip
         ticket.team = team
         fields.append("team")
     if assignee is not False and getattr(assignee, "pk", None) != ticket.assignee_id:
-        _assign(ticket, assignee, actor)
+        _assign(ticket, assignee, actor, quiet=quiet)
         fields.append("assignee")
     if fields:
-        _touch(ticket, *fields)
+        ticket_save(ticket, *fields)
     return ticket
 
 
-def _assign(ticket: Ticket, assignee: User | None, actor: User) -> None:
-    if assignee is not None and not _is_agent_of(assignee, ticket.agency_id):
+def _assign(ticket: Ticket, assignee: User | None, actor: User | None, *, quiet: Quiet) -> None:
+    if assignee is not None and not user_is_staff_of(assignee, ticket.agency_id):
         raise ValidationError(
             {"assignee": _("%(name)s is not an agent of %(agency)s.")
              % {"name": assignee.get_full_name(), "agency": ticket.agency.code}}
         )  # fmt: skip
     _event(
-        ticket, TicketEvent.Kind.ASSIGNEE, actor,
+        ticket, TicketEvent.Kind.ASSIGNEE, actor, quiet=quiet,
         old=ticket.assignee.email if ticket.assignee else None,
         new=assignee.email if assignee else None,
     )  # fmt: skip
     ticket.assignee = assignee
     if assignee is not None and ticket.status == Status.NEW:
-        _set_status(ticket, Status.OPEN, actor)
+        ticket_set_status(ticket, Status.OPEN, actor, quiet=quiet)
 
 
 @transaction.atomic
-def ticket_assign(*, ticket: Ticket, assignee: User | None, actor: User) -> Ticket:
-    ticket = _lock(ticket)
+def ticket_assign(
+    *, ticket: Ticket, assignee: User | None, actor: User, quiet: Quiet = Quiet.NONE
+) -> Ticket:
+    ticket = ticket_lock(ticket)
     if ticket.status == Status.CLOSED:
         raise ValidationError(_("This ticket is closed: reopen it before changing it."))
     if assignee is None or assignee.pk != ticket.assignee_id:
-        _assign(ticket, assignee, actor)
-        _touch(ticket, "assignee", "status")
+        _assign(ticket, assignee, actor, quiet=quiet)
+        ticket_save(ticket, "assignee", "status")
     return ticket
 
 
 @transaction.atomic
 def tickets_bulk_update(
-    *, tickets: list[Ticket], actor: User, status: str | None = None, assignee=False
+    *,
+    tickets: list[Ticket],
+    actor: User,
+    status: str | None = None,
+    assignee=False,
+    quiet: Quiet = Quiet.NONE,
 ) -> int:
     """Applies one change to several tickets; all or nothing."""
     changed = 0
     for ticket in sorted(tickets, key=lambda t: t.pk):  # one lock order: no deadlocks
         try:
-            ticket_update(ticket=ticket, actor=actor, status=status, assignee=assignee)
+            ticket_update(ticket=ticket, actor=actor, status=status, assignee=assignee, quiet=quiet)
         except ValidationError as error:
             # With many tickets selected, say which one refused; nothing was changed.
             raise ValidationError(
@@ -436,53 +455,59 @@ def tickets_bulk_update(
 
 
 @transaction.atomic
-def ticket_close_by_requester(*, ticket: Ticket, actor: User) -> Ticket:
-    ticket = _lock(ticket)
+def ticket_close_by_requester(*, ticket: Ticket, actor: User, quiet: Quiet = Quiet.NONE) -> Ticket:
+    ticket = ticket_lock(ticket)
     if ticket.status == Status.CLOSED:
         raise ValidationError(_("This ticket is already closed."))
-    _set_status(ticket, Status.CLOSED, actor, reason="closed by requester")
-    _touch(ticket, "status", "resolved_at", "closed_at")
+    ticket_set_status(ticket, Status.CLOSED, actor, reason="closed by requester", quiet=quiet)
+    ticket_save(ticket, "status", "resolved_at", "closed_at")
     return ticket
 
 
 @transaction.atomic
-def ticket_auto_close(*, ticket: Ticket, now=None) -> int:
+def ticket_auto_close(*, ticket: Ticket, now=None, quiet: Quiet = Quiet.NONE) -> int:
     """Closes a ticket left resolved without a reply; 0 if something changed it meanwhile."""
     locked = Ticket.objects.select_for_update().filter(pk=ticket.pk, status=Status.RESOLVED)
     ticket = locked.first()
     if ticket is None:
         return 0
-    _set_status(ticket, Status.CLOSED, None, reason="closed automatically after resolution")
-    _touch(ticket, "status", "resolved_at", "closed_at")
+    ticket_set_status(
+        ticket, Status.CLOSED, None, reason="closed automatically after resolution", quiet=quiet
+    )
+    ticket_save(ticket, "status", "resolved_at", "closed_at")
     return 1
 
 
 @transaction.atomic
-def ticket_reopen(*, ticket: Ticket, actor: User, reason: str = "") -> Ticket:
-    ticket = _lock(ticket)
+def ticket_reopen(
+    *, ticket: Ticket, actor: User, reason: str = "", quiet: Quiet = Quiet.NONE
+) -> Ticket:
+    ticket = ticket_lock(ticket)
     if ticket.status != Status.RESOLVED:
         raise ValidationError(_("Only a resolved ticket can be reopened."))
-    _set_status(ticket, Status.OPEN, actor, reason=reason.strip() or "reopened")
-    _touch(ticket, "status", "resolved_at", "closed_at")
+    ticket_set_status(ticket, Status.OPEN, actor, reason=reason.strip() or "reopened", quiet=quiet)
+    ticket_save(ticket, "status", "resolved_at", "closed_at")
     return ticket
 
 
 @transaction.atomic
-def ticket_watcher_add(*, ticket: Ticket, email: str, actor: User) -> User:
+def ticket_watcher_add(
+    *, ticket: Ticket, email: str, actor: User, quiet: Quiet = Quiet.NONE
+) -> User:
     email = email.strip().lower()
     watcher = User.objects.filter(email__iexact=email, is_active=True).first()
     if watcher is None:
         raise ValidationError(
             {"email": _("No one with the address %(email)s uses GovDesk.") % {"email": email}}
         )
-    ticket = _lock(ticket)
+    ticket = ticket_lock(ticket)
     if watcher.pk == ticket.requester_id or ticket.watchers.filter(pk=watcher.pk).exists():
         raise ValidationError(
             {"email": _("%(email)s already follows this ticket.") % {"email": email}}
         )
     ticket.watchers.add(watcher)
-    _event(ticket, TicketEvent.Kind.WATCHER, actor, new=watcher.email)
-    _touch(ticket)
+    _event(ticket, TicketEvent.Kind.WATCHER, actor, quiet=quiet, new=watcher.email)
+    ticket_save(ticket)
     return watcher
 
 
@@ -490,12 +515,14 @@ def ticket_watcher_add(*, ticket: Ticket, email: str, actor: User) -> User:
 
 
 @transaction.atomic
-def ticket_transfer(*, ticket: Ticket, to_agency: Agency, reason: str, actor: User) -> Ticket:
+def ticket_transfer(
+    *, ticket: Ticket, to_agency: Agency, reason: str, actor: User, quiet: Quiet = Quiet.NONE
+) -> Ticket:
     """Moves a ticket to another agency. The reference and the SLA start never change."""
     reason = reason.strip()
     if not reason:
         raise ValidationError({"reason": _("Say why the ticket moves, for the receiving agency.")})
-    ticket = _lock(ticket)
+    ticket = ticket_lock(ticket)
     if ticket.status == Status.CLOSED:
         raise ValidationError(_("This ticket is closed: reopen it before changing it."))
     if to_agency.pk == ticket.agency_id:
@@ -511,27 +538,29 @@ def ticket_transfer(*, ticket: Ticket, to_agency: Agency, reason: str, actor: Us
     ticket.team = team_for(ticket.category, to_agency)
     ticket.assignee = None
     _event(
-        ticket, TicketEvent.Kind.TRANSFER, actor, body=reason,
+        ticket, TicketEvent.Kind.TRANSFER, actor, quiet=quiet, body=reason,
         old=from_agency.code, new=to_agency.code, team=ticket.team.name if ticket.team else None,
     )  # fmt: skip
     sla.clock_transferred(ticket, from_agency, _now(), actor)
     if ticket.status not in (Status.NEW, Status.RESOLVED):
-        _set_status(ticket, Status.NEW, actor, reason="transferred")
-    _touch(ticket, "agency", "team", "assignee", "status", "resolved_at", "closed_at")
+        ticket_set_status(ticket, Status.NEW, actor, reason="transferred", quiet=quiet)
+    ticket_save(ticket, "agency", "team", "assignee", "status", "resolved_at", "closed_at")
     assignee = _auto_assign(ticket)
     if assignee:
-        _assign(ticket, assignee, None)
-        _touch(ticket, "assignee", "status")
+        _assign(ticket, assignee, None, quiet=quiet)
+        ticket_save(ticket, "assignee", "status")
     return ticket
 
 
 @transaction.atomic
-def ticket_merge(*, duplicate: Ticket, target: Ticket, actor: User) -> Ticket:
+def ticket_merge(
+    *, duplicate: Ticket, target: Ticket, actor: User, quiet: Quiet = Quiet.NONE
+) -> Ticket:
     """Closes `duplicate` with a pointer to `target`; its requester follows the target."""
     if duplicate.pk == target.pk:
         raise ValidationError({"target": _("A ticket cannot be merged into itself.")})
     first, second = sorted([duplicate, target], key=lambda t: t.pk)
-    first, second = _lock(first), _lock(second)
+    first, second = ticket_lock(first), ticket_lock(second)
     duplicate, target = (first, second) if first.pk == duplicate.pk else (second, first)
     if duplicate.status == Status.CLOSED:
         raise ValidationError(_("This ticket is closed: reopen it before changing it."))
@@ -540,19 +569,21 @@ def ticket_merge(*, duplicate: Ticket, target: Ticket, actor: User) -> Ticket:
     if target.agency_id != duplicate.agency_id:
         raise ValidationError({"target": _("Merge into a ticket of the same agency.")})
     duplicate.merged_into = target
-    _event(duplicate, TicketEvent.Kind.MERGE, actor, into=target.reference)
-    _set_status(duplicate, Status.CLOSED, actor, reason=f"merged into {target.reference}")
-    _touch(duplicate, "merged_into", "status", "resolved_at", "closed_at")
+    _event(duplicate, TicketEvent.Kind.MERGE, actor, quiet=quiet, into=target.reference)
+    ticket_set_status(
+        duplicate, Status.CLOSED, actor, reason=f"merged into {target.reference}", quiet=quiet
+    )
+    ticket_save(duplicate, "merged_into", "status", "resolved_at", "closed_at")
     if duplicate.requester_id != target.requester_id:
         target.watchers.add(duplicate.requester_id)
     target.watchers.add(*duplicate.watchers.exclude(pk=target.requester_id))
-    _event(target, TicketEvent.Kind.MERGE, actor, merged=duplicate.reference)
-    _touch(target)
+    _event(target, TicketEvent.Kind.MERGE, actor, quiet=quiet, merged=duplicate.reference)
+    ticket_save(target)
     return target
 
 
 @transaction.atomic
-def ticket_link(*, ticket: Ticket, other: Ticket, actor: User) -> None:
+def ticket_link(*, ticket: Ticket, other: Ticket, actor: User, quiet: Quiet = Quiet.NONE) -> None:
     if ticket.pk == other.pk:
         raise ValidationError({"other": _("A ticket cannot be linked to itself.")})
     low, high = sorted([ticket, other], key=lambda t: t.pk)
@@ -562,8 +593,8 @@ def ticket_link(*, ticket: Ticket, other: Ticket, actor: User) -> None:
     if not created:
         raise ValidationError({"other": _("These tickets are already linked.")})
     # Links are the agents' working notes: the requester of one ticket may not open the other.
-    _event(ticket, TicketEvent.Kind.LINK, actor, public=False, other=other.reference)
-    _event(other, TicketEvent.Kind.LINK, actor, public=False, other=ticket.reference)
+    _event(ticket, TicketEvent.Kind.LINK, actor, quiet=quiet, public=False, other=other.reference)
+    _event(other, TicketEvent.Kind.LINK, actor, quiet=quiet, public=False, other=ticket.reference)
 
 
 def search_rank(query: str, *, include_notes: bool):

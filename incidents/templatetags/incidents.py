@@ -29,6 +29,22 @@ def incident_on_ticket(context, ticket):
     return shown
 
 
+@register.inclusion_tag("incidents/_known_issues.html", takes_context=True)
+def known_issues(context):
+    """`{% known_issues %}` on "Report a problem": the open major incidents of the services the
+    person may report on, each with "I am affected too". One query."""
+    from incidents.selectors import open_incidents_for_reporter
+
+    request = context["request"]
+    membership = getattr(request, "membership", None)
+    agency_id = membership.agency_id if membership is not None else None
+    return {
+        "known_incidents": open_incidents_for_reporter(request.user, agency_id),
+        "request": request,
+        "csrf_token": context.get("csrf_token"),
+    }
+
+
 @register.filter
 def duration(length: timedelta) -> str:
     """A length of time in words: "2 hours 10 minutes"."""

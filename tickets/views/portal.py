@@ -15,8 +15,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from helpdesk.forms import form_add_service_error
-from incidents import selectors as incident_selectors
-from tickets import attachments, selectors, services
+from tickets import attachments, category_selectors, selectors, services
 from tickets.forms import ReopenForm, ReplyForm, TicketNewForm, WatcherForm
 from tickets.models import Attachment, Category, Ticket, TicketEvent
 
@@ -47,18 +46,6 @@ def _is_requester(request, ticket: Ticket) -> bool:
     return ticket.requester_id == request.user.pk
 
 
-def _may_reply(request, ticket: Ticket, *, works_ticket: bool, watchers=None) -> bool:
-    """The requester, those who follow the ticket and its agents: not the staff of an agency
-    that only handled it before a transfer, who may read it but no longer change it."""
-    if ticket.is_major_incident:
-        return works_ticket  # its followers are told of its updates; they reply on their own
-    if works_ticket or _is_requester(request, ticket):
-        return True
-    if watchers is not None:
-        return any(watcher.pk == request.user.pk for watcher in watchers)
-    return ticket.watchers.filter(pk=request.user.pk).exists()
-
-
 def _acting_agency(request):
     membership = request.membership
     return membership.agency if membership is not None else None
@@ -72,9 +59,7 @@ def ticket_new(request):
     if request.method == "GET" and request.GET.get("created"):
         return _ticket_created(request, request.GET["created"])
     agency = _acting_agency(request)
-    categories = list(
-        selectors.categories_for_requester(request.user, agency.pk if agency else None)
-    )
+    categories = list(category_selectors.categories_to_report_under(request.membership))
     posted = request.method == "POST"
     form = TicketNewForm(
         request.POST if posted else None,
@@ -98,15 +83,14 @@ def ticket_new(request):
         except ValidationError as error:
             form_add_service_error(form, error)
         else:
+            # A matching major incident takes the ticket in once it is committed.
+            ticket.refresh_from_db(fields=["parent"])
             if ticket.parent_id:
                 messages.info(request, _incident_joined_message(ticket))
             # Through the form's own address, so that reloading the confirmation reports
             # nothing twice and needs no address of its own.
             return redirect(reverse("ticket_new") + "?" + urlencode({"created": ticket.reference}))
     files_dropped = form.is_bound and bool(request.FILES) and not form.is_valid()
-    known_incidents = incident_selectors.open_incidents_for_reporter(
-        request.user, agency.pk if agency else None
-    )
     return render(
         request,
         "tickets/new.html",
@@ -114,7 +98,6 @@ def ticket_new(request):
             "form": form,
             "has_categories": bool(categories),
             "files_dropped": files_dropped,
-            "known_incidents": known_incidents,
         },
     )
 
@@ -181,7 +164,7 @@ def _render_detail(request, ticket: Ticket, **forms):
         "works_ticket": works_ticket,
         "sees_internal": sees_internal,
         "is_requester": is_requester,
-        "may_reply": _may_reply(request, ticket, works_ticket=works_ticket, watchers=watchers),
+        "may_reply": selectors.user_may_reply(request.user, membership, ticket, watchers=watchers),
         "can_add_watcher": is_requester or works_ticket,
         "reply_form": forms.get("reply_form") or ReplyForm(allow_internal=works_ticket),
         "watch_form": forms.get("watch_form") or WatcherForm(),
@@ -202,7 +185,7 @@ def _back_to(ticket: Ticket):
 def ticket_reply(request, reference: str):
     ticket = _get_ticket(request, reference)
     works_ticket = selectors.user_works_ticket(request.membership, ticket)
-    if not _may_reply(request, ticket, works_ticket=works_ticket):
+    if not selectors.user_may_reply(request.user, request.membership, ticket):
         raise PermissionDenied
     form = ReplyForm(request.POST, request.FILES, allow_internal=works_ticket)
     if form.is_valid():

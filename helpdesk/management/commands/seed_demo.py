@@ -27,8 +27,11 @@ from agencies.models import (
     SLAPolicy,
     Team,
 )
-from notifications.services import email_muted
 from tickets.escalation import escalation_sweep
+from tickets.events import Quiet
+
+# Demo people get in-app notices of the demo history, but no e-mail.
+QUIET = Quiet.EMAIL
 
 DEMO_PASSWORD = "govdesk-demo"  # noqa: S105 - published in README.md, refused with DEBUG off
 DEMO_TIME_ZONE = "Africa/Monrovia"
@@ -312,12 +315,10 @@ class Command(BaseCommand):
         created += _seed_catalogue(agencies, teams)
         created += _seed_gov_services()
         if tickets:
-            # Demo people get in-app notices of the demo history, but no e-mail.
-            with email_muted():
-                created += _seed_tickets(tickets, agencies, travel)
-                # The demo history is weeks old: apply its escalations now, as notices only,
-                # rather than mail them all at the first sweep of `make run`.
-                escalation_sweep()
+            created += _seed_tickets(tickets, agencies, travel)
+            # The demo history is weeks old: apply its escalations now, as notices only,
+            # rather than mail them all at the first sweep of `make run`.
+            escalation_sweep(quiet=QUIET)
         return created
 
 
@@ -624,6 +625,7 @@ def _seed_tickets(count: int, agencies: dict[str, Agency], travel) -> int:
         logged_by = rng.choice(staff[plan.agency.pk]) if plan.channel == "phone" else None
         with clock.at(gap=False):
             ticket = services.ticket_create(
+                quiet=QUIET,
                 requester=plan.requester,
                 requester_agency=plan.agency,
                 category=categories[plan.category_slug],
@@ -640,17 +642,27 @@ def _seed_tickets(count: int, agencies: dict[str, Agency], travel) -> int:
         if plan.transfer:
             with clock.at():
                 ticket = services.ticket_transfer(
-                    ticket=ticket, to_agency=agencies["NICTA"], reason=TRANSFER_REASON, actor=agent
+                    quiet=QUIET,
+                    ticket=ticket,
+                    to_agency=agencies["NICTA"],
+                    reason=TRANSFER_REASON,
+                    actor=agent,
                 )
             agent = agent_for(ticket)
             with clock.at():
                 ticket = services.ticket_update(
-                    ticket=ticket, actor=agent, category=categories["email"], team=email_team
+                    quiet=QUIET,
+                    ticket=ticket,
+                    actor=agent,
+                    category=categories["email"],
+                    team=email_team,
                 )
             agent = agent_for(ticket)
         if ticket.assignee_id is None:
             with clock.at():
-                ticket = services.ticket_assign(ticket=ticket, assignee=agent, actor=agent)
+                ticket = services.ticket_assign(
+                    quiet=QUIET, ticket=ticket, assignee=agent, actor=agent
+                )
         _work(rng, clock, services, ticket, plan.status, agent, plan.requester)
     return Ticket.objects.count() - tickets_before
 
@@ -660,36 +672,38 @@ def _work(rng, clock, services, ticket, status: str, agent: User, requester: Use
     asks = status == "pending" or (status in ("resolved", "closed") and rng.random() < 0.35)
     with clock.at():
         body = rng.choice(QUESTIONS) if asks else rng.choice(FIRST_REPLIES)
-        services.ticket_reply(ticket=ticket, author=agent, body=body, as_agent=True)
+        services.ticket_reply(quiet=QUIET, ticket=ticket, author=agent, body=body, as_agent=True)
     if asks:
         with clock.at(gap=False):
-            services.ticket_update(ticket=ticket, actor=agent, status="pending")
+            services.ticket_update(quiet=QUIET, ticket=ticket, actor=agent, status="pending")
         if status == "pending":
             return
         with clock.at():
-            services.ticket_reply(ticket=ticket, author=requester, body=rng.choice(ANSWERS))
+            services.ticket_reply(
+                quiet=QUIET, ticket=ticket, author=requester, body=rng.choice(ANSWERS)
+            )
     if status == "on_hold":
         with clock.at():
-            services.ticket_reply(
+            services.ticket_reply(quiet=QUIET,
                 ticket=ticket, author=agent, body=rng.choice(HOLD_NOTES), internal=True,
                 as_agent=True,
             )  # fmt: skip
-            services.ticket_update(ticket=ticket, actor=agent, status="on_hold")
+            services.ticket_update(quiet=QUIET, ticket=ticket, actor=agent, status="on_hold")
         return
     reopened = status == "open" and rng.random() < 0.2
     if status == "open" and not reopened:
         return
     with clock.at():
         services.ticket_reply(
-            ticket=ticket, author=agent, body=rng.choice(RESOLUTIONS), as_agent=True
+            quiet=QUIET, ticket=ticket, author=agent, body=rng.choice(RESOLUTIONS), as_agent=True
         )
-        services.ticket_update(ticket=ticket, actor=agent, status="resolved")
+        services.ticket_update(quiet=QUIET, ticket=ticket, actor=agent, status="resolved")
     if reopened:
         with clock.at():
-            services.ticket_reply(ticket=ticket, author=requester, body=STILL_BROKEN)
+            services.ticket_reply(quiet=QUIET, ticket=ticket, author=requester, body=STILL_BROKEN)
     elif status == "closed":
         with clock.at():
             if rng.random() < 0.4:
-                services.ticket_close_by_requester(ticket=ticket, actor=requester)
+                services.ticket_close_by_requester(quiet=QUIET, ticket=ticket, actor=requester)
             else:
-                services.ticket_update(ticket=ticket, actor=agent, status="closed")
+                services.ticket_update(quiet=QUIET, ticket=ticket, actor=agent, status="closed")
