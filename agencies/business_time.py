@@ -15,6 +15,7 @@ the skipped hour is moved to when the clocks jump, so intervals never overlap or
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
@@ -66,6 +67,9 @@ def always_open(time_zone: str = "UTC") -> Schedule:
     return Schedule(time_zone, dict.fromkeys(range(7), ((0, MINUTES_PER_DAY),)))
 
 
+# Pure, and its arguments repeat across every ticket of a zone: the sweep, the facts' refresh
+# and the benchmark's seeding ask for the same day boundaries again and again.
+@functools.lru_cache(maxsize=16384)
 def _local_to_utc(day: date, minute: int, zone: ZoneInfo) -> datetime:
     local = datetime.combine(day, time()) + timedelta(minutes=minute)
     instant = local.replace(tzinfo=zone).astimezone(UTC)

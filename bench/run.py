@@ -393,7 +393,8 @@ def personas_and_ticket(env: dict[str, str]) -> tuple[dict[str, Persona | str], 
     from django.contrib.sessions.backends.db import SessionStore
     from django.db.models import Count, Q
 
-    from accounts.models import Role, User
+    from accounts.models import User
+    from accounts.selectors import agents_of_agency_only, council_members, requesters_of_agency
     from bench.seeding import LONG_STORY_EVERY
     from tickets.models import Ticket
 
@@ -406,18 +407,18 @@ def personas_and_ticket(env: dict[str, str]) -> tuple[dict[str, Persona | str], 
     agency_id = long_ticket.agency_id
     open_statuses = ~Q(assigned_tickets__status__in=Ticket.CLOSED_STATUSES)
     agent = (
-        User.objects.filter(memberships__agency=agency_id, memberships__role=Role.AGENT)
+        agents_of_agency_only(agency_id)
         .annotate(n=Count("assigned_tickets", filter=open_statuses))
         .order_by("-n", "pk")
         .first()
     )
     requester = (
-        User.objects.filter(memberships__role=Role.REQUESTER, memberships__agency=agency_id)
+        requesters_of_agency(agency_id)
         .annotate(n=Count("requested_tickets"))
         .order_by("-n", "pk")
         .first()
     )
-    council = User.objects.filter(memberships__role=Role.COUNCIL).first()
+    council = council_members().first()
 
     def session_for(user: User) -> Persona:
         session = SessionStore()
@@ -492,10 +493,15 @@ class _RollBack(Exception):
 
 def measure_rollups(config: Config) -> Measured:
     """The rollup refresh after `changes` tickets changed: an internal note on each, through
-    the services, then the reports app's processing of the pending refreshes (timed)."""
+    the services, then the reports app's processing of the pending refreshes (timed).
+
+    Each note is published as any other, but sends no e-mail (`quiet=Quiet.EMAIL`). The
+    reports app's share of it waits for a worker, and the benchmark runs none: the refresh
+    timed here is that worker's work.
+    """
     from bench.middleware import queries_counted
     from bench.seeding import ROLLUP_REFRESH, reports_function
-    from notifications.services import email_muted
+    from tickets.events import Quiet
     from tickets.models import Ticket
     from tickets.services import ticket_reply
 
@@ -504,10 +510,9 @@ def measure_rollups(config: Config) -> Measured:
         raise NotAvailable(reason)
     refresh()  # whatever the web scenarios left pending
     tickets = list(Ticket.objects.open().exclude(assignee=None).order_by("pk")[: config.changes])
-    with email_muted():
-        for ticket in tickets:
-            ticket_reply(ticket=ticket, author=ticket.assignee, body="Checked again.",
-                         internal=True, as_agent=True)  # fmt: skip
+    for ticket in tickets:
+        ticket_reply(ticket=ticket, author=ticket.assignee, body="Checked again.",
+                     internal=True, as_agent=True, quiet=Quiet.EMAIL)  # fmt: skip
     with queries_counted() as captured:
         started = time.perf_counter()
         refreshed = refresh()

@@ -13,9 +13,12 @@ from django.db.models import Count
 from accounts.models import User
 from agencies.models import Agency
 from bench import seeding
+from core.models import PendingWork
+from notifications.models import Notice, Outbox
 from reports.models import DailyRollup, ReportFact
 from reports.services import rollup_refresh_tickets
-from tickets import escalation, services
+from tickets import escalation, services, sla
+from tickets import events as ticket_events
 from tickets.models import Category, Ticket, TicketCounter, TicketEvent, TicketHolding
 
 pytestmark = pytest.mark.xdist_group("bench")
@@ -212,3 +215,23 @@ def test_it_builds_the_whole_government(seeded):
     )  # one agency admin per agency, the rest agents
     assert User.objects.filter(memberships__role="requester").count() == 60_000
     assert "Seeded 200 tickets" in seeded
+
+
+@pytest.mark.django_db
+def test_it_publishes_nothing_as_it_plays_the_stories(seeded):
+    # Nothing was published (quiet=Quiet.ALL): no subscriber has work, nobody was told.
+    assert TicketEvent.objects.count() > TICKETS
+    assert not PendingWork.objects.exists()
+    assert not Notice.objects.exists()
+    assert not Outbox.objects.exists()
+
+
+def test_it_stops_when_a_name_it_keeps_in_memory_is_gone(monkeypatch):
+    monkeypatch.delattr(sla, "TicketHolding")
+    # No story is played: the world is never read.
+    rules = seeding.offline_rules(None)
+    with pytest.raises(RuntimeError, match=r"tickets\.sla\.TicketHolding"), rules:
+        pass
+    # Nothing was left pointing at memory.
+    assert sla.TicketEvent is TicketEvent
+    assert ticket_events.TicketEvent is TicketEvent
