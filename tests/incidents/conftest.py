@@ -7,12 +7,37 @@ from accounts.models import Role
 from incidents import services
 from tests.factories import AgencyDomainFactory, AgencyFactory, MembershipFactory, UserFactory
 
-# The tickets tests' catalogue: `name as name` tells the linter pytest uses them.
+# Shared fixtures: `name as name` tells the linter pytest uses them.
+from tests.notifications.conftest import committed as committed
 from tests.tickets.conftest import email_category as email_category
 from tests.tickets.conftest import mof_service_desk as mof_service_desk
 from tests.tickets.conftest import nicta_email_team as nicta_email_team
-from tests.tickets.conftest import open_ticket as open_ticket
 from tests.tickets.conftest import printer_category as printer_category
+from tickets import services as ticket_services
+
+
+@pytest.fixture
+def open_ticket(committed):
+    """Opens a ticket through the service, as the web form would, and commits it: a report
+    that matches an open major incident joins it then, and its reporter is told."""
+
+    def open_ticket(requester, category, *, subject="Printer offline", **fields):
+        membership = requester.memberships.select_related("agency").first()
+        defaults = {
+            "description": "The printer on the second floor shows an error.",
+            "impact": "low",
+            "urgency": "medium",
+        }
+        with committed():
+            return ticket_services.ticket_create(
+                requester=requester,
+                requester_agency=membership.agency if membership else None,
+                category=category,
+                subject=subject,
+                **{**defaults, **fields},
+            )
+
+    return open_ticket
 
 
 @pytest.fixture
@@ -80,12 +105,14 @@ def email_burst(reporters, email_category, open_ticket):
 
 
 @pytest.fixture
-def email_incident(email_burst, nicta_agent):
-    """The burst, proposed and confirmed by NICTA: a major incident with five children."""
+def email_incident(email_burst, nicta_agent, committed):
+    """The burst, proposed and confirmed by NICTA: a major incident with five children, whose
+    requesters have been told."""
     assert services.incidents_detect() == 1
     from incidents.models import ProposedIncident
 
     proposal = ProposedIncident.objects.get()
-    return services.proposal_confirm(
-        proposal=proposal, actor=nicta_agent, subject="Government e-mail is down"
-    )
+    with committed():
+        return services.proposal_confirm(
+            proposal=proposal, actor=nicta_agent, subject="Government e-mail is down"
+        )

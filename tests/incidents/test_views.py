@@ -73,9 +73,12 @@ def test_it_answers_404_for_an_incident_that_is_over(client, email_incident, nic
     assert "Known problem" not in client.get("/tickets/new/").content.decode()
 
 
+@pytest.mark.django_db(transaction=True)
 def test_it_tells_the_reporter_at_once_that_the_report_joined_the_incident(
     client, email_incident, moh_head, email_category
 ):
+    # Committed for real: the ticket joins the incident after its commit, before the page that
+    # confirms the report is shown.
     client.force_login(moh_head)
     response = client.post(
         "/tickets/new/",

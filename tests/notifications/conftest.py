@@ -12,6 +12,7 @@ import socket
 import subprocess
 import time
 from email import policy
+from functools import partial
 
 import pytest
 import redis
@@ -21,7 +22,7 @@ from django.conf import settings
 
 from accounts.models import Role
 from agencies.models import Team
-from notifications import services as notification_services
+from core.broker import broker_reset
 from notifications.delivery import outbox_deliver
 from notifications.models import Outbox
 from tests.factories import MembershipFactory, UserFactory
@@ -47,6 +48,15 @@ def wait_for_port(port: int, *, timeout: float = 10) -> None:
 
 
 # -- People and tickets ----------------------------------------------------------------------
+
+
+@pytest.fixture
+def committed(django_capture_on_commit_callbacks):
+    """`with committed():` does, at the end of the block, what committing the changes made in
+    it sets off: the subscribers to ticket events (notices, e-mail and webhook outbox rows) and
+    the tasks they queue. A test's own transaction never commits, so without it nobody hears
+    of a change."""
+    return partial(django_capture_on_commit_callbacks, execute=True)
 
 
 @pytest.fixture
@@ -82,8 +92,9 @@ def printer_category(db):
 
 
 @pytest.fixture
-def open_ticket(mof_requester, printer_category):
-    """Opens a ticket through the service, as the web form would: MOF-000001 first."""
+def open_ticket(mof_requester, printer_category, committed):
+    """Opens a ticket through the service, as the web form would, and commits it, so that
+    everyone who should hear of it has: MOF-000001 first."""
 
     def open_ticket(requester=None, *, subject="Printer offline", **fields):
         requester = requester or mof_requester
@@ -94,12 +105,13 @@ def open_ticket(mof_requester, printer_category):
             "impact": "low",
             "urgency": "medium",
         }
-        return services.ticket_create(
-            requester=requester,
-            requester_agency=membership.agency if membership else None,
-            subject=subject,
-            **{**defaults, **fields},
-        )
+        with committed():
+            return services.ticket_create(
+                requester=requester,
+                requester_agency=membership.agency if membership else None,
+                subject=subject,
+                **{**defaults, **fields},
+            )
 
     return open_ticket
 
@@ -198,18 +210,23 @@ def queued_outbox_ids(broker_url: str | None = None) -> list[int]:
     return ids
 
 
+def queue_empty() -> None:
+    """Drops the tasks waiting in this test process's queue."""
+    client = redis.Redis.from_url(settings.CELERY_BROKER_URL)
+    try:
+        client.delete(settings.CELERY_TASK_DEFAULT_QUEUE)
+    finally:
+        client.close()
+
+
 @pytest.fixture(autouse=True)
 def _empty_queue():
     """Tasks a test queued and no worker ran are dropped, not left to the next worker test;
     and no test starts out believing the broker down because an earlier one stopped it."""
 
     def empty():
-        notification_services._broker_state.down_until = 0.0
-        client = redis.Redis.from_url(settings.CELERY_BROKER_URL)
-        try:
-            client.delete(settings.CELERY_TASK_DEFAULT_QUEUE)
-        finally:
-            client.close()
+        broker_reset()
+        queue_empty()
 
     empty()
     yield
@@ -275,4 +292,4 @@ def celery_broker():
     app.conf.broker_url = original
     _reset_producers()
     # A test that saw the broker down must not leave later tests skipping it.
-    notification_services._broker_state.down_until = 0.0
+    broker_reset()

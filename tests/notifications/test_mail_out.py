@@ -28,11 +28,15 @@ def test_it_names_the_ticket_in_the_subject(open_ticket, deliver_all, smtp_serve
     assert message["From"] == "GovDesk <govdesk@localhost>"
 
 
-def test_it_sends_a_text_and_an_html_part(open_ticket, deliver_all, smtp_server, mof_agent):
+def test_it_sends_a_text_and_an_html_part(
+    open_ticket, deliver_all, smtp_server, mof_agent, committed
+):
     ticket = open_ticket()
-    services.ticket_reply(
-        ticket=ticket, author=mof_agent, body="Restart it with **both** buttons.", as_agent=True
-    )
+    with committed():
+        services.ticket_reply(
+            ticket=ticket, author=mof_agent, body="Restart it with **both** buttons.",
+            as_agent=True,
+        )  # fmt: skip
     deliver_all()
     [message] = smtp_server.messages_to("requester@mof.gov.test")
     assert message.get_content_type() == "multipart/alternative"
@@ -46,11 +50,12 @@ def test_it_sends_a_text_and_an_html_part(open_ticket, deliver_all, smtp_server,
 
 
 def test_it_threads_every_message_of_a_ticket_under_one_root(
-    open_ticket, deliver_all, smtp_server, mof_agent
+    open_ticket, deliver_all, smtp_server, mof_agent, committed
 ):
     ticket = open_ticket()
-    services.ticket_assign(ticket=ticket, assignee=mof_agent, actor=mof_agent)
-    services.ticket_reply(ticket=ticket, author=ticket.requester, body="It smokes now.")
+    with committed():
+        services.ticket_assign(ticket=ticket, assignee=mof_agent, actor=mof_agent)
+        services.ticket_reply(ticket=ticket, author=ticket.requester, body="It smokes now.")
     assert deliver_all() == 3  # the team's two about the ticket, the assignee's about the reply
     messages = smtp_server.messages_to("agent@mof.gov.test")
     assert len(messages) == 2
@@ -103,12 +108,13 @@ def test_it_says_replies_are_not_read_where_the_agency_has_no_inbound_address(
 
 
 def test_it_writes_in_the_recipients_language(
-    open_ticket, deliver_all, smtp_server, mof_agent, mof_requester
+    open_ticket, deliver_all, smtp_server, mof_agent, mof_requester, committed
 ):
     mof_requester.preferred_language = "fr"
     mof_requester.save(update_fields=["preferred_language"])
     ticket = open_ticket()
-    services.ticket_reply(ticket=ticket, author=mof_agent, body="Bonjour.", as_agent=True)
+    with committed():
+        services.ticket_reply(ticket=ticket, author=mof_agent, body="Bonjour.", as_agent=True)
     deliver_all()
     [french] = smtp_server.messages_to("requester@mof.gov.test")
     [english] = smtp_server.messages_to("agent2@mof.gov.test")
@@ -124,14 +130,17 @@ def test_it_writes_in_the_recipients_language(
     assert "See the ticket:" in parts(english)["text/plain"]
 
 
-def test_it_never_mails_an_internal_note(open_ticket, deliver_all, smtp_server, mof_agent):
+def test_it_never_mails_an_internal_note(
+    open_ticket, deliver_all, smtp_server, mof_agent, committed
+):
     ticket = open_ticket()
     deliver_all()
     before = len(smtp_server.envelopes)
-    services.ticket_reply(
-        ticket=ticket, author=mof_agent, body="Budget code 7731 is frozen.", internal=True,
-        as_agent=True,
-    )  # fmt: skip
+    with committed():
+        services.ticket_reply(
+            ticket=ticket, author=mof_agent, body="Budget code 7731 is frozen.", internal=True,
+            as_agent=True,
+        )  # fmt: skip
     assert deliver_all() == 0
     assert len(smtp_server.envelopes) == before
     assert all(b"7731" not in envelope.original_content for envelope in smtp_server.envelopes)

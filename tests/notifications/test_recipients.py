@@ -12,11 +12,12 @@ import time_machine
 
 from accounts.models import Role
 from agencies.models import EscalationLevel, SLAPolicy, Team
+from core.pending_work import pending_work_drain
 from notifications.models import Kind, Notice, Outbox, Preference
-from notifications.pending_services import pending_notifications_drain
 from tests.factories import MembershipFactory, UserFactory
 from tickets import services
 from tickets.escalation import escalation_sweep
+from tickets.events import subscriber_topic
 from tickets.models import TicketEvent
 
 MONROVIA = ZoneInfo("Africa/Monrovia")
@@ -102,13 +103,14 @@ def test_it_does_not_tell_an_agent_who_logs_a_call_of_their_own_action(
 
 
 def test_it_tells_the_requester_and_watchers_of_an_agents_public_reply(
-    open_ticket, service_desk, mof_agent, mof_watcher
+    open_ticket, service_desk, mof_agent, mof_watcher, committed
 ):
     ticket = open_ticket()
-    services.ticket_watcher_add(ticket=ticket, email=mof_watcher.email, actor=ticket.requester)
-    reply = services.ticket_reply(
-        ticket=ticket, author=mof_agent, body="Restart it, please.", as_agent=True
-    )
+    with committed():
+        services.ticket_watcher_add(ticket=ticket, email=mof_watcher.email, actor=ticket.requester)
+        reply = services.ticket_reply(
+            ticket=ticket, author=mof_agent, body="Restart it, please.", as_agent=True
+        )
     assert told(reply) == {
         ("requester@mof.gov.test", Kind.AGENT_REPLY),
         ("watcher@mof.gov.test", Kind.AGENT_REPLY),
@@ -116,19 +118,23 @@ def test_it_tells_the_requester_and_watchers_of_an_agents_public_reply(
     assert mailed(reply) == {"requester@mof.gov.test", "watcher@mof.gov.test"}
 
 
-def test_it_tells_the_assignee_of_the_requesters_reply(open_ticket, service_desk, mof_agent):
+def test_it_tells_the_assignee_of_the_requesters_reply(
+    open_ticket, service_desk, mof_agent, committed
+):
     ticket = open_ticket()
-    services.ticket_assign(ticket=ticket, assignee=mof_agent, actor=mof_agent)
-    reply = services.ticket_reply(ticket=ticket, author=ticket.requester, body="Still broken.")
+    with committed():
+        services.ticket_assign(ticket=ticket, assignee=mof_agent, actor=mof_agent)
+        reply = services.ticket_reply(ticket=ticket, author=ticket.requester, body="Still broken.")
     assert told(reply) == {("agent@mof.gov.test", Kind.REQUESTER_REPLY)}
     assert mailed(reply) == {"agent@mof.gov.test"}
 
 
 def test_it_tells_the_team_of_the_requesters_reply_while_nobody_is_assigned(
-    open_ticket, service_desk
+    open_ticket, service_desk, committed
 ):
     ticket = open_ticket()
-    reply = services.ticket_reply(ticket=ticket, author=ticket.requester, body="Any news?")
+    with committed():
+        reply = services.ticket_reply(ticket=ticket, author=ticket.requester, body="Any news?")
     assert told(reply) == {
         ("agent@mof.gov.test", Kind.REQUESTER_REPLY),
         ("agent2@mof.gov.test", Kind.REQUESTER_REPLY),
@@ -136,14 +142,15 @@ def test_it_tells_the_team_of_the_requesters_reply_while_nobody_is_assigned(
 
 
 def test_it_never_tells_a_requester_of_an_internal_note(
-    open_ticket, service_desk, mof_agent, mof_watcher
+    open_ticket, service_desk, mof_agent, mof_watcher, committed
 ):
     ticket = open_ticket()
-    services.ticket_watcher_add(ticket=ticket, email=mof_watcher.email, actor=ticket.requester)
-    note = services.ticket_reply(
-        ticket=ticket, author=mof_agent, body="The requester broke it.", internal=True,
-        as_agent=True,
-    )  # fmt: skip
+    with committed():
+        services.ticket_watcher_add(ticket=ticket, email=mof_watcher.email, actor=ticket.requester)
+        note = services.ticket_reply(
+            ticket=ticket, author=mof_agent, body="The requester broke it.", internal=True,
+            as_agent=True,
+        )  # fmt: skip
     assert told(note) == set()
     assert mailed(note) == set()
     assert not Notice.objects.filter(user=ticket.requester).exists()
@@ -153,23 +160,27 @@ def test_it_never_tells_a_requester_of_an_internal_note(
 # -- Assignment, transfer, resolution --------------------------------------------------------
 
 
-def test_it_tells_the_new_assignee(open_ticket, service_desk, mof_head, mof_agent):
+def test_it_tells_the_new_assignee(open_ticket, service_desk, mof_head, mof_agent, committed):
     ticket = open_ticket()
-    services.ticket_assign(ticket=ticket, assignee=mof_agent, actor=mof_head)
+    with committed():
+        services.ticket_assign(ticket=ticket, assignee=mof_agent, actor=mof_head)
     assigned = last_event(ticket, TicketEvent.Kind.ASSIGNEE)
     assert told(assigned) == {("agent@mof.gov.test", Kind.ASSIGNED)}
     assert mailed(assigned) == {"agent@mof.gov.test"}
 
 
-def test_it_never_tells_the_actor_of_their_own_action(open_ticket, service_desk, mof_agent):
+def test_it_never_tells_the_actor_of_their_own_action(
+    open_ticket, service_desk, mof_agent, committed
+):
     ticket = open_ticket()
-    services.ticket_assign(ticket=ticket, assignee=mof_agent, actor=mof_agent)
+    with committed():
+        services.ticket_assign(ticket=ticket, assignee=mof_agent, actor=mof_agent)
     assert told(last_event(ticket, TicketEvent.Kind.ASSIGNEE)) == set()
     assert not Notice.objects.filter(user=mof_agent, kind=Kind.ASSIGNED).exists()
 
 
 def test_it_tells_the_receiving_team_and_the_requester_in_plain_words_of_a_transfer(
-    open_ticket, service_desk, mof_agent, nicta
+    open_ticket, service_desk, mof_agent, nicta, committed
 ):
     nicta_desk = Team.objects.create(agency=nicta, name="NICTA service desk")
     nicta_agent = UserFactory(email="agent@nicta.gov.test", full_name="Alice Weah")
@@ -178,9 +189,10 @@ def test_it_tells_the_receiving_team_and_the_requester_in_plain_words_of_a_trans
     nicta.intake_team = nicta_desk
     nicta.save(update_fields=["intake_team"])
     ticket = open_ticket()
-    services.ticket_transfer(
-        ticket=ticket, to_agency=nicta, reason="Their network switch failed.", actor=mof_agent
-    )
+    with committed():
+        services.ticket_transfer(
+            ticket=ticket, to_agency=nicta, reason="Their network switch failed.", actor=mof_agent
+        )
     transfer = last_event(ticket, TicketEvent.Kind.TRANSFER)
     assert told(transfer) == {
         ("agent@nicta.gov.test", Kind.TRANSFERRED),
@@ -199,11 +211,12 @@ def test_it_tells_the_receiving_team_and_the_requester_in_plain_words_of_a_trans
 
 
 def test_it_tells_the_requester_and_watchers_of_the_resolution_with_the_way_to_reopen(
-    open_ticket, service_desk, mof_agent, mof_watcher
+    open_ticket, service_desk, mof_agent, mof_watcher, committed
 ):
     ticket = open_ticket()
-    services.ticket_watcher_add(ticket=ticket, email=mof_watcher.email, actor=ticket.requester)
-    services.ticket_update(ticket=ticket, actor=mof_agent, status="resolved")
+    with committed():
+        services.ticket_watcher_add(ticket=ticket, email=mof_watcher.email, actor=ticket.requester)
+        services.ticket_update(ticket=ticket, actor=mof_agent, status="resolved")
     resolved = last_event(ticket, TicketEvent.Kind.STATUS)
     assert told(resolved) == {
         ("requester@mof.gov.test", Kind.RESOLVED),
@@ -218,7 +231,7 @@ def test_it_tells_the_requester_and_watchers_of_the_resolution_with_the_way_to_r
 
 
 @pytest.fixture
-def escalate(open_ticket):
+def escalate(open_ticket, committed):
     """Opens a ticket on Monday 09:00 and lets its first response run late, with one level
     (P4, 24x7: answer within an hour) that tells `notify`; returns the escalation event."""
 
@@ -232,10 +245,13 @@ def escalate(open_ticket):
         with time_machine.travel(MONDAY_9AM, tick=False):
             ticket = open_ticket()
         if before:
-            before(ticket)
-        assert escalation_sweep(now=MONDAY_9AM + timedelta(minutes=61)) == 1
-        # The sweep leaves the telling to a task after its commit: do what the task does.
-        assert pending_notifications_drain() == 1
+            with committed():
+                before(ticket)
+        with committed():
+            assert escalation_sweep(now=MONDAY_9AM + timedelta(minutes=61)) == 1
+        # The sweep leaves the telling to a worker after its commit: do what the worker does,
+        # with the one row of the batch for the people to tell.
+        assert pending_work_drain(topic=subscriber_topic("notifications")) == 1
         return last_event(ticket, TicketEvent.Kind.ESCALATION)
 
     return escalate

@@ -190,12 +190,14 @@ def test_it_sends_a_signed_event_for_a_new_ticket(endpoint, receiver, open_ticke
     assert (delivery.status_code, delivery.attempt, delivery.succeeded) == (200, 1, True)
 
 
-def test_it_never_sends_internal_notes(endpoint, receiver, open_ticket, mof_agent):
+def test_it_never_sends_internal_notes(endpoint, receiver, open_ticket, mof_agent, committed):
     ticket = open_ticket()
-    services.ticket_reply(
-        ticket=ticket, author=mof_agent, body="Secret fuser note", internal=True, as_agent=True
-    )
-    services.ticket_reply(ticket=ticket, author=mof_agent, body="On my way", as_agent=True)
+    with committed():
+        services.ticket_reply(
+            ticket=ticket, author=mof_agent, body="Secret fuser note", internal=True,
+            as_agent=True,
+        )  # fmt: skip
+        services.ticket_reply(ticket=ticket, author=mof_agent, body="On my way", as_agent=True)
 
     deliver_webhooks()
 
@@ -207,12 +209,16 @@ def test_it_never_sends_internal_notes(endpoint, receiver, open_ticket, mof_agen
 
 
 def test_it_sends_changes_assignments_and_transfers(
-    endpoint, receiver, open_ticket, mof_agent, nicta
+    endpoint, receiver, open_ticket, mof_agent, nicta, committed
 ):
     ticket = open_ticket()
-    services.ticket_update(ticket=ticket, actor=mof_agent, impact="high")
-    services.ticket_assign(ticket=ticket, assignee=mof_agent, actor=mof_agent)
-    services.ticket_transfer(ticket=ticket, to_agency=nicta, reason="Mail", actor=mof_agent)
+    # Each change commits on its own, as each request does.
+    with committed():
+        services.ticket_update(ticket=ticket, actor=mof_agent, impact="high")
+    with committed():
+        services.ticket_assign(ticket=ticket, assignee=mof_agent, actor=mof_agent)
+    with committed():
+        services.ticket_transfer(ticket=ticket, to_agency=nicta, reason="Mail", actor=mof_agent)
 
     deliver_webhooks()
 
@@ -225,12 +231,15 @@ def test_it_sends_changes_assignments_and_transfers(
     assert transferred["change"]["old"] == "MOF" and transferred["change"]["new"] == "NICTA"
 
 
-def test_it_sends_only_the_events_subscribed_to(receiver, mof, mof_head, open_ticket, mof_agent):
+def test_it_sends_only_the_events_subscribed_to(
+    receiver, mof, mof_head, open_ticket, mof_agent, committed
+):
     webhook_create(
         agency=mof, url=receiver.url, events=["ticket.commented"], actor=mof_head, secret=SECRET
     )
     ticket = open_ticket()
-    services.ticket_update(ticket=ticket, actor=mof_agent, impact="high")
+    with committed():
+        services.ticket_update(ticket=ticket, actor=mof_agent, impact="high")
 
     assert not webhook_rows().exists()
 
@@ -406,17 +415,19 @@ def test_it_lists_endpoints_in_a_fixed_number_of_queries(
     assert response.content.decode().count("/hook/") == count
 
 
-def test_it_sends_an_escalation_without_anyones_words(endpoint, receiver, open_ticket):
-    from notifications.services import notify_ticket_event
+def test_it_sends_an_escalation_without_anyones_words(endpoint, receiver, open_ticket, committed):
+    from tickets.events import events_publish
     from tickets.models import TicketEvent
 
     ticket = open_ticket()
-    escalation = TicketEvent.objects.create(
-        ticket=ticket, kind=TicketEvent.Kind.ESCALATION, is_public=False,
-        created_at=timezone.now(),
-        data={"level": 1, "clock": "response", "percent": 100, "notify": "team", "breach": True},
-    )  # fmt: skip
-    notify_ticket_event(escalation)
+    with committed():
+        escalation = TicketEvent.objects.create(
+            ticket=ticket, kind=TicketEvent.Kind.ESCALATION, is_public=False,
+            created_at=timezone.now(),
+            data={"level": 1, "clock": "response", "percent": 100, "notify": "team",
+                  "breach": True},
+        )  # fmt: skip
+        events_publish([escalation])
 
     deliver_webhooks()
 

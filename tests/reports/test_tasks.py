@@ -5,10 +5,14 @@ from datetime import date
 
 import pytest
 
+from core.models import PendingWork
+from core.tasks import drain_pending_work
 from reports import tasks
 from reports.models import DailyRollup, ReportFact
-from tests.reports.conftest import MONDAY
+from reports.services import SUBSCRIBER
+from tests.reports.conftest import MONDAY, at
 from tickets import services
+from tickets.events import subscriber_topic
 
 
 @pytest.mark.worker
@@ -30,11 +34,21 @@ def test_it_refreshes_the_rollups_on_the_real_worker_after_a_change_commits(
     assert ReportFact.objects.filter(ticket=ticket, kind="created").count() == 1
 
 
-def test_it_refreshes_a_ticket_once_however_often_the_task_runs(report_week, mof):
-    tasks.refresh_ticket_rollups(report_week[0].pk)
-    tasks.refresh_ticket_rollups(report_week[0].pk)
-    assert ReportFact.objects.filter(ticket=report_week[0], kind="created").count() == 1
+def test_it_refreshes_a_ticket_once_however_often_the_task_runs(report_week, mof, mof_agent, act):
+    ticket = report_week[2]  # MOF-3, reopened and open
+    act(at(2026, 11, 18, 9, 0), services.ticket_update, ticket=ticket, actor=mof_agent,
+        status="resolved")  # fmt: skip
+    # The ids the commit sends the task with: those of the reports' rows it wrote.
+    ids = list(
+        PendingWork.objects.filter(topic=subscriber_topic(SUBSCRIBER)).values_list("pk", flat=True)
+    )
+
+    assert drain_pending_work(ids) == 1
+    assert drain_pending_work(ids) == 0
+
+    assert ReportFact.objects.filter(ticket=ticket, kind="resolved").count() == 2
     assert DailyRollup.objects.get(agency=mof, day=MONDAY).created == 4
+    assert DailyRollup.objects.get(agency=mof, day=date(2026, 11, 18)).resolved == 1
 
 
 def test_it_rebuilds_the_last_days_each_night(report_week, mof):

@@ -4,9 +4,9 @@ telling of people to a task after its commit."""
 import time
 
 import pytest
+from notifications.pending_services import pending_notifications_drain
 
 from notifications.models import Notice, PendingNotification
-from notifications.pending_services import pending_notifications_drain
 from notifications.tasks import drain_pending_notifications
 from tests.tickets.test_sla_clock import (  # noqa: F401 - fixtures
     at,
