@@ -17,7 +17,7 @@ from agencies.models import Agency
 from helpdesk.audit import audit_record
 from notifications.models import Outbox, WebhookDelivery, WebhookEndpoint, WebhookEvent
 from notifications.webhooks import webhook_post, webhook_url_check
-from tickets.models import TicketEvent
+from tickets.models import TicketEvent, TicketTransfer
 
 SECRET_MIN_LENGTH = 16
 Kind = TicketEvent.Kind
@@ -143,6 +143,27 @@ def webhook_payload(event: TicketEvent, webhook_event: str) -> dict:
     return payload
 
 
+def _agency_holding_at(event: TicketEvent) -> int:
+    """The agency that held the ticket when the event happened. Subscribers run after the
+    commit, maybe much later (a sweep's batch, a retried drain), and a ticket may have moved
+    on since: its later transfers say where it was."""
+    if event.kind == Kind.TRANSFER:
+        return _agency_after(event)
+    later = (
+        TicketTransfer.objects.filter(ticket=event.ticket_id, created_at__gt=event.created_at)
+        .order_by("created_at", "pk")
+        .values_list("from_agency", flat=True)
+        .first()
+    )
+    return later or event.ticket.agency_id
+
+
+def _agency_after(event: TicketEvent) -> int:
+    code = event.data.get("new")
+    found = Agency.objects.filter(code=code).values_list("pk", flat=True).first()
+    return found or event.ticket.agency_id
+
+
 def webhooks_queue_for_event(event: TicketEvent) -> int:
     """Writes one outbox row per endpoint that subscribes to the event; call inside the
     service's transaction. A transfer is told to the agency it left as well."""
@@ -153,7 +174,7 @@ def webhooks_queue_for_event(event: TicketEvent) -> int:
         return 0
     if not event.is_public and event.kind not in _SENT_THOUGH_NOT_PUBLIC:
         return 0
-    agency_ids = {event.ticket.agency_id}
+    agency_ids = {_agency_holding_at(event)}
     if event.kind == Kind.TRANSFER and event.data.get("old"):
         agency_ids |= set(
             Agency.objects.filter(code=event.data["old"]).values_list("pk", flat=True)

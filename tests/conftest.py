@@ -5,6 +5,7 @@ import os
 import signal
 import subprocess
 import sys
+from functools import partial
 from pathlib import Path
 
 import pytest
@@ -39,6 +40,15 @@ def _isolated_cache():
     _clear_own_cache_keys()
     yield
     _clear_own_cache_keys()
+
+
+@pytest.fixture
+def committed(django_capture_on_commit_callbacks):
+    """`with committed():` does, at the end of the block, what committing the changes made in
+    it sets off: the subscribers to ticket events (notices, e-mail and webhook outbox rows) and
+    the tasks they queue. A test's own transaction never commits, so without it nobody hears
+    of a change."""
+    return partial(django_capture_on_commit_callbacks, execute=True)
 
 
 @pytest.fixture

@@ -6,6 +6,8 @@ from django.utils import timezone
 
 from accounts.models import Membership, User
 from agencies.models import Agency, BusinessCalendar, EscalationLevel, Holiday, SLAPolicy, Team
+from core.pending_work import pending_work_drain
+from notifications.models import Notice, Outbox
 from tickets import sla
 from tickets.models import Category, Ticket, TicketEvent, TicketTransfer
 
@@ -86,6 +88,18 @@ def test_it_opens_two_hundred_tickets_of_the_last_sixty_days_once(db, settings, 
     call_command("seed_demo")
     assert counts() == first
     assert "nothing new" in capsys.readouterr().out
+
+
+def test_it_tells_people_in_the_app_and_mails_nobody(
+    db, settings, django_capture_on_commit_callbacks
+):
+    settings.DEBUG = True
+    with django_capture_on_commit_callbacks(execute=True):
+        call_command("seed_demo", "--tickets", "5")
+    pending_work_drain()  # what the workers do with the rest: the escalations' batch
+
+    assert Notice.objects.exists()
+    assert not Outbox.objects.filter(channel=Outbox.Channel.EMAIL).exists()
 
 
 def test_it_creates_nothing_new_the_second_time(db, settings, capsys):

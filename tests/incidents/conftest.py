@@ -8,7 +8,6 @@ from incidents import services
 from tests.factories import AgencyDomainFactory, AgencyFactory, MembershipFactory, UserFactory
 
 # Shared fixtures: `name as name` tells the linter pytest uses them.
-from tests.notifications.conftest import committed as committed
 from tests.tickets.conftest import email_category as email_category
 from tests.tickets.conftest import mof_service_desk as mof_service_desk
 from tests.tickets.conftest import nicta_email_team as nicta_email_team

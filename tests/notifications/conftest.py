@@ -12,7 +12,6 @@ import socket
 import subprocess
 import time
 from email import policy
-from functools import partial
 
 import pytest
 import redis
@@ -48,15 +47,6 @@ def wait_for_port(port: int, *, timeout: float = 10) -> None:
 
 
 # -- People and tickets ----------------------------------------------------------------------
-
-
-@pytest.fixture
-def committed(django_capture_on_commit_callbacks):
-    """`with committed():` does, at the end of the block, what committing the changes made in
-    it sets off: the subscribers to ticket events (notices, e-mail and webhook outbox rows) and
-    the tasks they queue. A test's own transaction never commits, so without it nobody hears
-    of a change."""
-    return partial(django_capture_on_commit_callbacks, execute=True)
 
 
 @pytest.fixture

@@ -435,3 +435,20 @@ def test_it_sends_an_escalation_without_anyones_words(endpoint, receiver, open_t
     assert escalated["escalation"] == {
         "level": 1, "clock": "response", "percent": 100, "breach": True,
     }  # fmt: skip
+
+
+def test_it_sends_an_event_to_the_agency_that_held_the_ticket_then(
+    endpoint, receiver, open_ticket, mof_agent, nicta, committed
+):
+    """Subscribers run after the commit, here after the ticket has already moved on: the
+    change and the assignment still go to MOF, which held the ticket when they happened."""
+    ticket = open_ticket()
+    with committed():
+        services.ticket_update(ticket=ticket, actor=mof_agent, impact="high")
+        services.ticket_assign(ticket=ticket, assignee=mof_agent, actor=mof_agent)
+        services.ticket_transfer(ticket=ticket, to_agency=nicta, reason="Mail", actor=mof_agent)
+
+    deliver_webhooks()
+
+    events = {p["event"] for p in receiver.payloads()}
+    assert {"ticket.updated", "ticket.assigned", "ticket.transferred"} <= events

@@ -1,13 +1,14 @@
 """The escalation sweep writes each batch with a fixed number of queries, and leaves the
-telling of people to a task after its commit."""
+telling of people to a worker after its commit."""
 
 import time
 
 import pytest
-from notifications.pending_services import pending_notifications_drain
 
-from notifications.models import Notice, PendingNotification
-from notifications.tasks import drain_pending_notifications
+from core.models import PendingWork
+from core.pending_work import pending_work_drain
+from core.tasks import drain_pending_work
+from notifications.models import Notice
 from tests.tickets.test_sla_clock import (  # noqa: F401 - fixtures
     at,
     government_service_levels,
@@ -15,6 +16,10 @@ from tests.tickets.test_sla_clock import (  # noqa: F401 - fixtures
 )
 from tickets.escalation import escalation_sweep
 from tickets.models import Ticket
+
+
+def pending_ids() -> list[int]:
+    return sorted(PendingWork.objects.values_list("pk", flat=True))
 
 
 @pytest.mark.parametrize("due", [5, 50])
@@ -27,7 +32,7 @@ def test_it_sweeps_a_batch_in_the_same_queries_however_many_are_due(
         ticket_at(at(2026, 11, 23, 9, 0))
     # 1 savepoint, 1 the due tickets (locked), 1 their policies, 1 the policies' levels,
     # 1 the calendars, 1 their holidays, 1 the events' insert, 1 the tickets' update,
-    # 1 the pending notifications' insert, 1 the savepoint's release.
+    # 1 the pending work's insert (one row per subscriber), 1 the savepoint's release.
     with django_assert_num_queries(10):
         assert escalation_sweep(now=at(2026, 11, 23, 10, 30)) == due
 
@@ -38,17 +43,22 @@ def test_it_tells_each_escalation_once_however_often_the_drain_runs(
     mof_head,
 ):
     ticket = ticket_at(at(2026, 11, 23, 9, 0))
+    pending_work_drain(ids=pending_ids())  # what the ticket's own commit set off
     Ticket.objects.filter(pk=ticket.pk).update(assignee=mof_agent)  # someone to tell
     assert escalation_sweep(now=at(2026, 11, 23, 10, 30)) == 1
     # Not in the sweep's hot path: nobody is told yet.
-    assert not Notice.objects.filter(ticket=ticket, kind="escalation").exists()
-    event_ids = list(PendingNotification.objects.values_list("event_id", flat=True))
-    assert drain_pending_notifications(event_ids) == 1
-    assert drain_pending_notifications(event_ids) == 0
-    assert pending_notifications_drain() == 0
-    told = Notice.objects.filter(ticket=ticket, kind="escalation").count()
+    escalations = Notice.objects.filter(ticket=ticket, kind="escalation")
+    assert not escalations.exists()
+    batch = pending_ids()  # the ids the commit sends the task with
+    assert batch
+
+    assert drain_pending_work(batch) == len(batch)
+    told = escalations.count()
     assert told >= 1
-    assert not PendingNotification.objects.exists()
+    assert drain_pending_work(batch) == 0  # the task delivered twice
+    assert drain_pending_work() == 0  # beat's periodic run
+    assert escalations.count() == told
+    assert not PendingWork.objects.exists()
 
 
 @pytest.mark.django_db(transaction=True)
@@ -62,9 +72,9 @@ def test_it_tells_of_escalations_through_the_worker(
     Ticket.objects.filter(pk=ticket.pk).update(assignee=mof_agent)  # someone to tell
     assert escalation_sweep(now=at(2026, 11, 23, 10, 30)) == 1
     for _ in range(600):
-        if not PendingNotification.objects.exists():
+        if not PendingWork.objects.exists():
             break
         assert celery_worker_process.poll() is None, "the worker exited"
         time.sleep(0.1)
-    assert not PendingNotification.objects.exists()
+    assert not PendingWork.objects.exists()
     assert Notice.objects.filter(ticket=ticket, kind="escalation").exists()
