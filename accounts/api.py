@@ -5,8 +5,8 @@ from rest_framework import serializers
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from accounts.api_base import GovDeskViewSetMixin
 from accounts.selectors import memberships_usable_by
-from helpdesk.api_views import GovDeskViewSetMixin
 
 
 class MembershipSerializer(serializers.Serializer):

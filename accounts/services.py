@@ -7,7 +7,7 @@ from django.utils.translation import gettext as _
 
 from accounts.models import Membership, Role, User
 from agencies.models import Agency, AgencyDomain, Team
-from helpdesk.audit import audit_record
+from core.audit import audit_record
 
 
 def agency_for_email(email: str) -> Agency | None:

@@ -10,7 +10,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts.models import ApiToken, User
-from helpdesk.audit import audit_record
+from core.audit import audit_record
 
 KEY_PREFIX_LENGTH = 8
 NAME_MAX_LENGTH = 100

@@ -15,7 +15,7 @@ from django.views.decorators.http import require_POST
 
 from accounts.models import ApiToken
 from accounts.token_services import NAME_MAX_LENGTH, api_token_create, api_token_revoke
-from helpdesk.forms import form_add_service_error
+from core.forms import form_add_service_error
 
 NEVER = "never"
 

@@ -2,8 +2,8 @@
 
 from rest_framework import mixins, serializers
 
+from accounts.api_base import GovDeskViewSet
 from agencies.models import Agency
-from helpdesk.api_views import GovDeskViewSet
 
 
 class AgencySerializer(serializers.ModelSerializer):

@@ -8,7 +8,7 @@ from django.utils.translation import gettext as _
 from accounts.models import Membership, User
 from accounts.permissions import staff_of_agency_q
 from agencies.models import Agency, AgencyDomain, Team
-from helpdesk.audit import audit_record
+from core.audit import audit_record
 
 
 def _check_domains_free(domains: list[str], agency: Agency | None) -> None:

@@ -12,7 +12,7 @@ from accounts.selectors import members_of_agency
 from accounts.services import member_add, member_change_role, member_remove
 from agencies import selectors, services
 from agencies.forms import AgencyForm, IntakeTeamForm, TeamForm
-from helpdesk.forms import form_add_service_error
+from core.forms import form_add_service_error
 
 
 def _require_platform_admin(request) -> None:

@@ -33,15 +33,8 @@ from django.db import connection, connections, transaction
 from django.utils import timezone
 
 from accounts.models import Membership, Role, User
-from agencies.models import (
-    Agency,
-    AgencyDomain,
-    BusinessCalendar,
-    EscalationLevel,
-    Holiday,
-    SLAPolicy,
-    Team,
-)
+from agencies.models import Agency, AgencyDomain, Team
+from service_levels.models import BusinessCalendar, EscalationLevel, Holiday, SLAPolicy
 from tickets import escalation, sla
 from tickets import events as ticket_events
 from tickets.events import Quiet, event_record

@@ -1,4 +1,8 @@
 from celery import shared_task
+from celery.signals import beat_init
+from django.utils import timezone
+
+from core.models import SchedulerHeartbeat
 
 
 @shared_task(ignore_result=True, acks_late=True)
@@ -8,3 +12,20 @@ def drain_pending_work(ids: list[int] | None = None) -> int:
     from core.pending_work import pending_work_drain
 
     return pending_work_drain(ids=ids)
+
+
+BEAT_HEARTBEAT_NAME = "beat"
+
+
+@shared_task(ignore_result=True)
+def record_scheduler_heartbeat() -> None:
+    """Proves to /healthz that beat schedules and a worker runs what it schedules."""
+    SchedulerHeartbeat.objects.update_or_create(
+        name=BEAT_HEARTBEAT_NAME, defaults={"last_run_at": timezone.now()}
+    )
+
+
+@beat_init.connect(dispatch_uid="helpdesk.heartbeat_on_beat_start")
+def heartbeat_on_beat_start(sender=None, **kwargs) -> None:
+    # Without this, /healthz would call a freshly started scheduler late for a whole interval.
+    record_scheduler_heartbeat.delay()

@@ -63,20 +63,21 @@ INSTALLED_APPS = [
     "allauth.socialaccount",
     "allauth.socialaccount.providers.openid_connect",
     "django_celery_beat",
-    "django_htmx",
     "csp",
     "rest_framework",
-    "django_filters",
     "drf_spectacular",
     "drf_spectacular_sidecar",
-    "helpdesk",
     "core",
     "accounts",
     "agencies",
+    "service_levels",
     "tickets",
+    "mail",
     "notifications",
+    "webhooks",
     "reports",
     "incidents",
+    "demo",
 ]
 
 MIDDLEWARE = [
@@ -91,11 +92,10 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "csp.middleware.CSPMiddleware",
-    "django_htmx.middleware.HtmxMiddleware",
     "allauth.account.middleware.AccountMiddleware",
     "accounts.middleware.CurrentMembershipMiddleware",
     "accounts.middleware.RequireMFAMiddleware",
-    "helpdesk.middleware.NoStoreForSignedInMiddleware",
+    "core.middleware.NoStoreForSignedInMiddleware",
 ]
 
 ROOT_URLCONF = "helpdesk.urls"
@@ -260,19 +260,19 @@ GOVDESK_API_THROTTLE_RATE = env_rate("API_THROTTLE_RATE", "600/minute")
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
         # First, so that a request without credentials is answered 401 with WWW-Authenticate.
-        "helpdesk.api_auth.TokenAuthentication",
+        "accounts.api_auth.TokenAuthentication",
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
-    "DEFAULT_THROTTLE_CLASSES": ["helpdesk.api_throttling.TokenRateThrottle"],
-    "DEFAULT_PAGINATION_CLASS": "helpdesk.api_pagination.CursorPagination",
+    "DEFAULT_THROTTLE_CLASSES": ["accounts.api_throttling.TokenRateThrottle"],
+    "DEFAULT_PAGINATION_CLASS": "core.api_pagination.CursorPagination",
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
     "DEFAULT_PARSER_CLASSES": [
         "rest_framework.parsers.JSONParser",
         "rest_framework.parsers.MultiPartParser",
     ],
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
-    "EXCEPTION_HANDLER": "helpdesk.api_errors.api_exception_handler",
+    "EXCEPTION_HANDLER": "core.api_errors.api_exception_handler",
     "UNAUTHENTICATED_USER": "django.contrib.auth.models.AnonymousUser",
     "DATETIME_FORMAT": "iso-8601",
     "COERCE_DECIMAL_TO_STRING": False,
@@ -292,7 +292,7 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
-    "AUTHENTICATION_WHITELIST": ["helpdesk.api_auth.TokenAuthentication"],
+    "AUTHENTICATION_WHITELIST": ["accounts.api_auth.TokenAuthentication"],
     # Impact and urgency share one set of choices: one name in the schema.
     "ENUM_NAME_OVERRIDES": {"LevelEnum": "tickets.models.Level"},
 }
@@ -364,7 +364,7 @@ CELERY_WORKER_HIJACK_ROOT_LOGGER = False
 CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
 CELERY_BEAT_SCHEDULE = {
     "scheduler-heartbeat": {
-        "task": "helpdesk.tasks.record_scheduler_heartbeat",
+        "task": "core.tasks.record_scheduler_heartbeat",
         "schedule": 60.0,
         "options": {"expires": 55},
     },
@@ -374,7 +374,7 @@ CELERY_BEAT_SCHEDULE = {
         "options": {"expires": 55},
     },
     "requeue-unsent-messages": {
-        "task": "notifications.tasks.requeue_unsent",
+        "task": "mail.tasks.requeue_unsent",
         "schedule": 120.0,
         "options": {"expires": 110},
     },
@@ -435,11 +435,11 @@ LOGGING = {
     "loggers": {"django.db.backends": {"level": "INFO"}},
 }
 
-# -- Mail in (notifications/inbound.py, notifications/mailboxes.py) ---------------------------
+# -- Mail in (mail/inbound.py, mail/mailboxes.py) -----------------------------------------
 # Each active InboundMailbox is read over IMAP this often; one task per mailbox.
 INBOUND_POLL_SECONDS = env_int("INBOUND_POLL_SECONDS", 60, minimum=10)
 CELERY_BEAT_SCHEDULE["poll-inbound-mailboxes"] = {
-    "task": "notifications.tasks.poll_inbound_mailboxes",
+    "task": "mail.tasks.poll_inbound_mailboxes",
     "schedule": float(INBOUND_POLL_SECONDS),
     "options": {"expires": INBOUND_POLL_SECONDS - 5},
 }

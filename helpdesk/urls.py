@@ -2,7 +2,8 @@ from allauth.account.decorators import secure_admin_login
 from django.contrib import admin
 from django.urls import include, path
 
-from helpdesk import health, views
+from core import health
+from helpdesk import views
 
 admin.site.site_header = "GovDesk"
 # The admin's own login would skip allauth's rate limits and MFA: send it through allauth.
@@ -15,8 +16,11 @@ urlpatterns = [
     path("accounts/", include("allauth.urls")),
     path("profile/", include("accounts.urls")),
     path("", include("agencies.urls")),
+    path("", include("service_levels.urls")),
     path("", include("tickets.urls")),
     path("", include("notifications.urls")),
+    path("", include("mail.urls")),
+    path("", include("webhooks.urls")),
     path("api/v1/", include("helpdesk.api")),
     path("", include("reports.urls")),
     path("", include("incidents.urls")),

@@ -18,7 +18,7 @@ from accounts.models import User
 from accounts.permissions import Right
 from accounts.selectors import user_has_right
 from agencies.models import Agency
-from helpdesk.audit import audit_record
+from core.audit import audit_record
 from incidents import detection
 from incidents.models import GovService, IncidentAffected, ProposedIncident, ProposedIncidentTicket
 from tickets import services as ticket_services

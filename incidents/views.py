@@ -12,7 +12,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django.views.decorators.http import require_GET, require_POST
 
-from helpdesk.forms import form_add_service_error
+from core.forms import form_add_service_error
 from incidents import selectors, services
 from incidents.forms import (
     AttachForm,

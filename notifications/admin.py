@@ -1,7 +1,7 @@
 """The Django admin for notifications: a window on what was sent, not a way to rewrite it.
 
 Outbox rows and notices are written by notifications.services and change state only through
-notifications.delivery, so they are view-only here; a failed message can be retried, through
+mail.delivery, so they are view-only here; a failed message can be retried, through
 the same service as the outbox page.
 """
 
@@ -10,8 +10,9 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
 from accounts.permissions import Right, membership_has_right
-from notifications.delivery import outbox_retry
-from notifications.models import Notice, Outbox, Preference
+from mail.delivery import outbox_retry
+from mail.models import Outbox
+from notifications.models import Notice, Preference
 
 
 class ViewOnlyAdmin(admin.ModelAdmin):

@@ -7,10 +7,7 @@ class NotificationsConfig(AppConfig):
     verbose_name = _("Notifications")
 
     def ready(self) -> None:
-        # Mail in keeps its admin apart from notifications/admin.py.
-        from notifications import inbound_admin  # noqa: F401
-        from notifications.subscribers import tell_people, tell_systems
+        from notifications.subscribers import tell_people
         from tickets.events import subscribe
 
         subscribe("notifications", tell_people)
-        subscribe("webhooks", tell_systems)

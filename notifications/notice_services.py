@@ -11,14 +11,15 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts.models import User
+from mail.models import Outbox
+from mail.services import outbox_queue_delivery
 from notifications.digest import (
     digest_dedupe_key,
     digest_notices_pending,
     digest_render,
     digest_users_due,
 )
-from notifications.models import MANDATORY_KINDS, Kind, Notice, Outbox, Preference
-from notifications.services import outbox_queue_delivery
+from notifications.models import MANDATORY_KINDS, Kind, Notice, Preference
 
 logger = logging.getLogger(__name__)
 

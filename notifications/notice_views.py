@@ -8,8 +8,8 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from core.forms import form_add_service_error
 from core.http import safe_next_url
-from helpdesk.forms import form_add_service_error
 from notifications import notice_services, selectors
 from notifications.models import MANDATORY_KINDS, Kind
 from notifications.notice_forms import PreferencesForm

@@ -3,8 +3,8 @@
 from accounts.models import Membership, User
 from accounts.permissions import Right, admins_of_agency_q, staff_of_agency_q
 from accounts.selectors import user_has_right
-from agencies.models import EscalationLevel
 from notifications.models import Kind
+from service_levels.models import EscalationLevel
 from tickets.models import Ticket, TicketEvent
 
 Event = TicketEvent.Kind

@@ -10,8 +10,9 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from accounts.models import User
-from core.broker import task_send
-from notifications.models import MANDATORY_KINDS, Kind, Notice, Outbox, Preference
+from mail.models import Outbox
+from mail.services import outbox_queue_delivery
+from notifications.models import MANDATORY_KINDS, Kind, Notice, Preference
 from notifications.recipients import recipients_for
 from tickets.models import TicketEvent
 
@@ -181,14 +182,7 @@ def outbox_write_ticket_email(*, user: User, kind: str, event: TicketEvent, text
 
 def agency_reply_address(ticket) -> str:
     """The handling agency's active inbound mailbox, so replies by e-mail land on the ticket."""
-    from notifications.models import InboundMailbox
+    from mail.models import InboundMailbox
 
     addresses = InboundMailbox.objects.filter(agency=ticket.agency_id, is_active=True)
     return addresses.order_by("pk").values_list("address", flat=True).first() or ""
-
-
-def outbox_queue_delivery(outbox_id: int) -> None:
-    """Queues the row's delivery; with the broker down, the periodic requeue sends it later."""
-    from notifications.tasks import deliver_outbox
-
-    task_send(deliver_outbox, outbox_id)

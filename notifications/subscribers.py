@@ -3,7 +3,6 @@
 from collections.abc import Sequence
 
 from notifications.services import notify_ticket_event
-from notifications.webhook_services import webhooks_queue_for_event
 from tickets.events import Quiet
 from tickets.models import TicketEvent
 
@@ -14,10 +13,3 @@ def tell_people(events: Sequence[TicketEvent], quiet: Quiet) -> None:
         return
     for event in events:
         notify_ticket_event(event, send_email=quiet != Quiet.EMAIL)
-
-
-def tell_systems(events: Sequence[TicketEvent], quiet: Quiet) -> None:
-    """Signed webhooks. Systems hear of every event they subscribe to, even one people are not
-    told of again (a major incident's children, resolved with one message)."""
-    for event in events:
-        webhooks_queue_for_event(event)

@@ -21,7 +21,8 @@ from accounts.permissions import Right, acting_agency_id, membership_has_right, 
 from agencies.models import Agency
 from reports.forms import Period
 from reports.models import DailyRollup, ReportFact
-from tickets.models import Priority, Ticket
+from service_levels.models import Priority
+from tickets.models import Ticket
 
 OPEN_STATUSES = [s for s in Ticket.Status.values if s not in Ticket.CLOSED_STATUSES]
 TOP_CATEGORIES = 10

@@ -24,10 +24,10 @@ from django.conf import settings
 from django.db import connection, transaction
 from django.db.models import Count, Q
 
-from agencies.business_time import always_open, business_time_between
+from core.audit import audit_record
 from core.pending_work import pending_work_drain
-from helpdesk.audit import audit_record
 from reports.models import DailyRollup, ReportFact
+from service_levels.business_time import always_open, business_time_between
 from tickets import sla
 from tickets.events import subscriber_topic
 from tickets.models import Ticket, TicketEvent, TicketHolding, TicketTransfer

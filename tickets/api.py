@@ -21,16 +21,17 @@ from rest_framework.decorators import action
 from rest_framework.parsers import MultiPartParser
 from rest_framework.response import Response
 
+from accounts.api_base import GovDeskViewSet
 from accounts.models import User
 from accounts.permissions import Right, membership_has_right
 from accounts.selectors import memberships_usable_by
 from agencies.models import Agency, Team
+from core.api_errors import PayloadTooLarge, validation_detail
 from core.idempotency import idempotent
-from helpdesk.api_errors import PayloadTooLarge, validation_detail
-from helpdesk.api_views import GovDeskViewSet
+from service_levels.models import Priority
 from tickets import attachments, category_selectors, filters, selectors, services
 from tickets.agent_forms import NOBODY
-from tickets.models import Attachment, Category, Level, Priority, Ticket, TicketEvent
+from tickets.models import Attachment, Category, Level, Ticket, TicketEvent
 from tickets.views import portal
 
 # `ordering` values and the order they stand for; the last key keeps pages stable.

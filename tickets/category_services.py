@@ -9,7 +9,7 @@ from django.utils.translation import gettext as _
 
 from accounts.models import User
 from agencies.models import Agency, Team
-from helpdesk.audit import audit_record
+from core.audit import audit_record
 from tickets.models import Category, Level
 
 # Serialises changes to the tree's shape, so that two parents set at the same moment

@@ -14,12 +14,12 @@ from datetime import datetime, timedelta
 from django.db import transaction
 from django.utils import timezone
 
-from agencies.business_time import Schedule
-from agencies.models import EscalationLevel, SLAPolicy
 from core.pending_work import Run
+from service_levels.business_time import Schedule
+from service_levels.models import EscalationLevel, Priority, SLAPolicy
 from tickets import sla
 from tickets.events import Quiet, events_publish
-from tickets.models import Priority, Ticket, TicketEvent
+from tickets.models import Ticket, TicketEvent
 
 logger = logging.getLogger(__name__)
 

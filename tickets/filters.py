@@ -18,9 +18,10 @@ from django.utils.translation import gettext_lazy as _
 from accounts.models import Membership, User
 from accounts.permissions import sees_all_agencies
 from agencies.models import Agency, Team
+from service_levels.models import Priority
 from tickets import selectors
 from tickets.agent_forms import ME, NOBODY, ObjectChoiceField, assignee_choices
-from tickets.models import Category, Priority, Ticket
+from tickets.models import Category, Ticket
 from tickets.services import SEARCH_CONFIG, search_query_filter, search_rank
 
 PAGE_SIZE = 25

@@ -6,7 +6,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
-from agencies.models import Priority
+from service_levels.models import Priority
 
 
 class Level(models.TextChoices):
@@ -215,7 +215,7 @@ class Ticket(models.Model):
     closed_at = models.DateTimeField(_("closed"), null=True, blank=True)
     # -- The SLA clock (tickets/sla.py keeps these; see ARCHITECTURE.md) --
     sla_policy = models.ForeignKey(
-        "agencies.SLAPolicy",
+        "service_levels.SLAPolicy",
         verbose_name=_("service level"),
         on_delete=models.SET_NULL,
         null=True,

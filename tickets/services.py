@@ -19,6 +19,7 @@ from accounts.models import User
 from accounts.permissions import staff_of_agency_q
 from accounts.selectors import user_is_staff_of
 from agencies.models import Agency, Team
+from core.errors import StaleObject
 from tickets import sla
 from tickets.events import Quiet, event_record
 from tickets.models import (
@@ -36,7 +37,7 @@ Status = Ticket.Status
 SEARCH_CONFIG = "simple"
 
 
-class StaleTicket(ValidationError):
+class StaleTicket(StaleObject):
     """Someone else changed the ticket since the form was shown."""
 
 

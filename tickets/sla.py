@@ -23,14 +23,15 @@ from datetime import date, datetime, timedelta
 from django.conf import settings
 from django.db.models import Q
 
-from agencies.business_time import (
+from agencies.models import Agency
+from service_levels.business_time import (
     Schedule,
     add_business_time,
     always_open,
     business_time_between,
     open_intervals,
 )
-from agencies.models import Agency, BusinessCalendar, EscalationLevel, Holiday, SLAPolicy
+from service_levels.models import BusinessCalendar, EscalationLevel, Holiday, SLAPolicy
 from tickets.models import Ticket, TicketEvent, TicketHolding
 
 CLOCK_FIELDS = [

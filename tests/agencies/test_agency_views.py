@@ -1,7 +1,7 @@
 """Platform admins keep the register of agencies."""
 
 from agencies.models import Agency, AgencyDomain
-from helpdesk.models import AuditEntry
+from core.models import AuditEntry
 
 NEW_AGENCY = {
     "code": "mopw",

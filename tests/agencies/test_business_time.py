@@ -7,7 +7,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from agencies.business_time import (
+from service_levels.business_time import (
     Schedule,
     ScheduleError,
     add_business_time,

@@ -5,8 +5,8 @@ from datetime import date
 
 import pytest
 
-from agencies.models import BusinessCalendar, Holiday
-from helpdesk.models import AuditEntry
+from core.models import AuditEntry
+from service_levels.models import BusinessCalendar, Holiday
 
 OFFICE = {str(day): [[8 * 60, 17 * 60]] for day in range(5)}
 HOURS = {
@@ -213,7 +213,7 @@ def test_it_links_each_error_to_its_field(signed_in_head, mof_calendar):
 def test_it_refuses_a_week_without_open_hours_at_the_service_too(mof, mof_head):
     from django.core.exceptions import ValidationError
 
-    from agencies.calendar_services import calendar_set_hours
+    from service_levels.services import calendar_set_hours
 
     with pytest.raises(ValidationError, match="at least one day"):
         calendar_set_hours(agency=mof, time_zone="UTC", weekly_hours={0: []}, actor=mof_head)

@@ -3,8 +3,8 @@ their escalation levels, and the team lead that escalations reach."""
 
 import pytest
 
-from agencies.models import EscalationLevel, SLAPolicy
-from helpdesk.models import AuditEntry
+from core.models import AuditEntry
+from service_levels.models import EscalationLevel, SLAPolicy
 from tests.factories import TeamFactory
 
 P2 = {
@@ -282,7 +282,7 @@ def test_it_links_a_target_error_to_its_field(signed_in_head, mof_p2):
 def test_it_refuses_bad_targets_at_the_service_too(mof, mof_head):
     from django.core.exceptions import ValidationError
 
-    from agencies.calendar_services import sla_policy_save
+    from service_levels.services import sla_policy_save
 
     for response, resolution in ((0, 60), (-5, 60), ("60", 120), (120, 60)):
         with pytest.raises(ValidationError):
@@ -365,7 +365,7 @@ def test_it_takes_the_same_percentage_on_the_other_clock(signed_in_head, mof_p2)
 def test_it_refuses_levels_at_the_service_too(mof_p2, mof_head):
     from django.core.exceptions import ValidationError
 
-    from agencies.calendar_services import escalation_level_add
+    from service_levels.services import escalation_level_add
 
     for percent, breach in ((0, False), (501, False), (99, True), (100, False)):
         with pytest.raises(ValidationError):

@@ -4,7 +4,7 @@ import pytest
 
 from accounts.models import Membership, Role, User
 from agencies.models import Team
-from helpdesk.models import AuditEntry
+from core.models import AuditEntry
 from tests.factories import TeamFactory
 
 

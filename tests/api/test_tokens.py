@@ -11,7 +11,7 @@ from django.utils import timezone
 
 from accounts.models import ApiToken
 from accounts.token_services import api_token_create, api_token_revoke
-from helpdesk.models import AuditEntry
+from core.models import AuditEntry
 
 
 def _me(client, key):

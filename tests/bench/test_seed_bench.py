@@ -14,7 +14,8 @@ from accounts.models import User
 from agencies.models import Agency
 from bench import seeding
 from core.models import PendingWork
-from notifications.models import Notice, Outbox
+from mail.models import Outbox
+from notifications.models import Notice
 from reports.models import DailyRollup, ReportFact
 from reports.services import rollup_refresh_tickets
 from tickets import escalation, services, sla

@@ -4,8 +4,8 @@ GovDesk's own files only, and the token and webhook pages pass axe-core."""
 import pytest
 from playwright.sync_api import expect
 
-from notifications.webhook_services import webhook_create
 from tests.browser.conftest import axe_violations, describe_violations, heading
+from webhooks.services import webhook_create
 
 pytestmark = [pytest.mark.browser, pytest.mark.xdist_group("browser")]
 

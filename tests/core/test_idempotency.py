@@ -11,7 +11,7 @@ from rest_framework.test import APIRequestFactory, force_authenticate
 from rest_framework.views import APIView
 
 from core.idempotency import idempotent
-from helpdesk.models import IdempotencyKey
+from core.models import IdempotencyKey
 from tests.api.conftest import api as api
 from tests.api.conftest import media as media
 from tests.api.conftest import mof_ticket as mof_ticket

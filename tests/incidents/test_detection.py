@@ -8,7 +8,7 @@ import pytest
 from django.db import connection
 from django.utils import timezone
 
-from helpdesk.models import AuditEntry
+from core.models import AuditEntry
 from incidents import services
 from incidents.models import ProposedIncident
 from incidents.tasks import detect_major_incidents
@@ -141,8 +141,8 @@ def test_it_detects_through_the_real_worker_once_however_often_queued(
 ):
     detect_major_incidents.delay()
     detect_major_incidents.delay()
-    from helpdesk.models import SchedulerHeartbeat
-    from helpdesk.tasks import record_scheduler_heartbeat
+    from core.models import SchedulerHeartbeat
+    from core.tasks import record_scheduler_heartbeat
 
     record_scheduler_heartbeat.delay()  # queued last: once it ran, the worker ran all before
     deadline = time.monotonic() + 60

@@ -3,10 +3,11 @@
 import pytest
 from django.core.exceptions import ValidationError
 
-from helpdesk.models import AuditEntry
+from core.models import AuditEntry
 from incidents import services
 from incidents.models import IncidentAffected, ProposedIncident
-from notifications.models import Notice, Outbox
+from mail.models import Outbox
+from notifications.models import Notice
 from tickets import services as ticket_services
 from tickets.models import Category, Ticket, TicketEvent
 

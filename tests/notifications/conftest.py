@@ -22,8 +22,8 @@ from django.conf import settings
 from accounts.models import Role
 from agencies.models import Team
 from core.broker import broker_reset
-from notifications.delivery import outbox_deliver
-from notifications.models import Outbox
+from mail.delivery import outbox_deliver
+from mail.models import Outbox
 from tests.factories import MembershipFactory, UserFactory
 from tickets import services
 from tickets.models import Category
@@ -193,7 +193,7 @@ def queued_outbox_ids(broker_url: str | None = None) -> list[int]:
     ids = []
     for item in reversed(raw):  # oldest first: tasks are pushed on the left
         message = json.loads(item)
-        if message["headers"]["task"] != "notifications.tasks.deliver_outbox":
+        if message["headers"]["task"] != "mail.tasks.deliver_outbox":
             continue
         args, _kwargs, _embed = json.loads(base64.b64decode(message["body"]))
         ids.append(args[0])

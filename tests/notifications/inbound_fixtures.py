@@ -7,8 +7,8 @@ files written by a test land in its own folder.
 
 import pytest
 
-from notifications import inbound
-from notifications.models import InboundMailbox
+from mail import inbound
+from mail.models import InboundMailbox
 from tests.notifications.inbound_mail import TRUSTED_AUTHSERV_ID, DKIMKeys
 from tickets import services as ticket_services
 from tickets.models import Category

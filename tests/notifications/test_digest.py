@@ -11,8 +11,9 @@ from celery.schedules import crontab
 from django.db import connection
 from django.utils import timezone
 
+from mail.models import Outbox
 from notifications import notice_services
-from notifications.models import Kind, Notice, Outbox, Preference
+from notifications.models import Kind, Notice, Preference
 from notifications.notice_services import digest_send, digests_send_all
 from notifications.services import notify_ticket_event
 from notifications.tasks import send_daily_digests

@@ -11,9 +11,9 @@ from pathlib import Path
 
 import pytest
 
-from notifications.mailboxes import mailbox_poll
-from notifications.models import InboundMailbox, InboundMessage
-from notifications.tasks import poll_inbound_mailbox, poll_inbound_mailboxes
+from mail.mailboxes import mailbox_poll
+from mail.models import InboundMailbox, InboundMessage
+from mail.tasks import poll_inbound_mailbox, poll_inbound_mailboxes
 from tests.notifications.imap_server import ImapServer, dovecot_available
 from tickets import services as ticket_services
 from tickets.models import Category, Ticket, TicketEvent
@@ -118,7 +118,7 @@ def test_it_handles_each_message_once_however_often_it_polls(
 def test_it_does_not_redo_a_message_recorded_but_never_marked_seen(
     imap_server, make_mailbox, mof_requester
 ):
-    from notifications.inbound import inbound_handle
+    from mail.inbound import inbound_handle
 
     mailbox = make_mailbox(imap_server)
     raw = mail()

@@ -15,15 +15,15 @@ from django.core.management.base import CommandError
 from django.db import connection
 
 from accounts.models import Membership, Role, User
-from helpdesk.models import AuditEntry
-from notifications import inbound
-from notifications.inbound import (
+from core.models import AuditEntry
+from mail import inbound
+from mail.inbound import (
     inbound_discard,
     inbound_handle,
     inbound_release,
     strip_quoted,
 )
-from notifications.models import InboundMailbox, InboundMessage, MailboxPasswordUnreadable
+from mail.models import InboundMailbox, InboundMessage, MailboxPasswordUnreadable
 from notifications.services import agency_reply_address
 from tests.notifications.inbound_mail import PDF, mail
 from tickets import services as ticket_services
@@ -728,7 +728,7 @@ def test_it_gives_the_agencys_active_mailbox_as_reply_address(mailbox, mof_ticke
 def test_it_keeps_the_mailbox_password_write_only_in_the_admin(client, platform_admin, mof):
     client.force_login(platform_admin)
     response = client.post(
-        "/django-admin/notifications/inboundmailbox/add/",
+        "/django-admin/mail/inboundmailbox/add/",
         {
             "agency": mof.pk, "address": "Help@MOF.gov.test", "imap_host": "imap.mof.gov.test",
             "imap_port": 993, "username": "help", "new_password": "s3cret password",
@@ -738,11 +738,11 @@ def test_it_keeps_the_mailbox_password_write_only_in_the_admin(client, platform_
     assert response.status_code == 302, response.content.decode()[:2000]
     box = InboundMailbox.objects.get()
     assert (box.address, box.password) == ("help@mof.gov.test", "s3cret password")
-    page = client.get(f"/django-admin/notifications/inboundmailbox/{box.pk}/change/")
+    page = client.get(f"/django-admin/mail/inboundmailbox/{box.pk}/change/")
     assert "s3cret" not in page.content.decode()
     assert box.password_encrypted not in page.content.decode()
     client.post(
-        f"/django-admin/notifications/inboundmailbox/{box.pk}/change/",
+        f"/django-admin/mail/inboundmailbox/{box.pk}/change/",
         {
             "agency": mof.pk, "address": "help@mof.gov.test", "imap_host": "imap.mof.gov.test",
             "imap_port": 993, "username": "help", "new_password": "", "folder": "INBOX",

@@ -2,8 +2,8 @@
 
 import pytest
 
-from notifications.inbound import inbound_handle, inbound_parse, inbound_text
-from notifications.models import InboundMessage
+from mail.inbound import inbound_handle, inbound_parse, inbound_text
+from mail.models import InboundMessage
 from tests.notifications.inbound_mail import mail
 from tickets.models import TicketEvent
 

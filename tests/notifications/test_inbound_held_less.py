@@ -4,8 +4,8 @@ import pytest
 from django.urls import reverse
 
 from accounts.models import User
-from notifications.inbound import inbound_handle, inbound_parse
-from notifications.models import InboundMessage
+from mail.inbound import inbound_handle, inbound_parse
+from mail.models import InboundMessage
 from tests.notifications.inbound_mail import mail
 from tickets.models import Attachment
 

@@ -5,8 +5,8 @@ import pytest
 from django.conf import settings
 from django.urls import reverse
 
-from notifications.inbound import inbound_handle, inbound_release
-from notifications.models import InboundMailbox, InboundMessage
+from mail.inbound import inbound_handle, inbound_release
+from mail.models import InboundMailbox, InboundMessage
 from tests.notifications.inbound_mail import PDF, TRUSTED_AUTHSERV_ID, mail, with_headers
 from tickets.models import Attachment, Ticket, TicketEvent
 

@@ -2,7 +2,7 @@
 
 import pytest
 
-from notifications.models import InboundMailbox, Outbox
+from mail.models import InboundMailbox, Outbox
 from tickets import services
 
 pytestmark = pytest.mark.usefixtures("mail_to_smtp", "service_desk")

@@ -8,16 +8,17 @@ import pytest
 import time_machine
 from django.utils import timezone
 
-from helpdesk.models import AuditEntry, SchedulerHeartbeat
-from helpdesk.tasks import record_scheduler_heartbeat
-from notifications.delivery import (
+from core.models import AuditEntry, SchedulerHeartbeat
+from core.tasks import record_scheduler_heartbeat
+from mail.delivery import (
     MAX_ATTEMPTS,
     outbox_deliver,
     outbox_requeue_unsent,
     outbox_retry,
 )
-from notifications.models import Outbox, Preference
-from notifications.tasks import deliver_outbox, requeue_unsent
+from mail.models import Outbox
+from mail.tasks import deliver_outbox, requeue_unsent
+from notifications.models import Preference
 from tests.notifications.conftest import free_port, queue_empty, queued_outbox_ids
 
 pytestmark = pytest.mark.usefixtures("service_desk")
@@ -204,8 +205,7 @@ def test_it_loses_no_message_while_the_broker_is_down(
     ]
     first = rows.order_by("pk")[0].pk
     assert warnings == [
-        f"Broker unavailable; notifications.tasks.deliver_outbox({first},) waits for its "
-        "periodic drain"
+        f"Broker unavailable; mail.tasks.deliver_outbox({first},) waits for its periodic drain"
     ]
 
     # Redis comes back, empty; a worker starts, sending to the real SMTP server.
@@ -347,11 +347,11 @@ def test_it_sends_the_signed_out_to_sign_in(client, message):
 
 
 def test_it_shows_a_message_in_the_django_admin_without_a_way_to_change_it(admin_client, message):
-    assert admin_client.get("/django-admin/notifications/outbox/").status_code == 200
-    page = admin_client.get(f"/django-admin/notifications/outbox/{message.pk}/change/")
+    assert admin_client.get("/django-admin/mail/outbox/").status_code == 200
+    page = admin_client.get(f"/django-admin/mail/outbox/{message.pk}/change/")
     assert page.status_code == 200
     assert 'name="_save"' not in page.content.decode()
-    assert admin_client.get("/django-admin/notifications/outbox/add/").status_code == 403
+    assert admin_client.get("/django-admin/mail/outbox/add/").status_code == 403
 
 
 def test_it_retries_failed_messages_from_the_django_admin(
@@ -361,7 +361,7 @@ def test_it_retries_failed_messages_from_the_django_admin(
     Outbox.objects.filter(pk=message.pk).update(state=Outbox.State.FAILED, attempts=8)
     with django_capture_on_commit_callbacks(execute=True):
         response = admin_client.post(
-            "/django-admin/notifications/outbox/",
+            "/django-admin/mail/outbox/",
             {"action": "retry", "_selected_action": [message.pk, sent.pk]},
             follow=True,
         )

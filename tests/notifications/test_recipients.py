@@ -11,9 +11,11 @@ import pytest
 import time_machine
 
 from accounts.models import Role
-from agencies.models import EscalationLevel, SLAPolicy, Team
+from agencies.models import Team
 from core.pending_work import pending_work_drain
-from notifications.models import Kind, Notice, Outbox, Preference
+from mail.models import Outbox
+from notifications.models import Kind, Notice, Preference
+from service_levels.models import EscalationLevel, SLAPolicy
 from tests.factories import MembershipFactory, UserFactory
 from tickets import services
 from tickets.escalation import escalation_sweep

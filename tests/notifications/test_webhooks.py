@@ -14,12 +14,13 @@ import time_machine
 from django.core.exceptions import ValidationError
 from django.utils import timezone
 
-from helpdesk.models import AuditEntry
-from notifications.delivery import outbox_deliver, outbox_requeue_unsent
-from notifications.models import Outbox, WebhookDelivery, WebhookEndpoint
-from notifications.webhook_services import webhook_create
-from notifications.webhooks import webhook_url_check
+from core.models import AuditEntry
+from mail.delivery import outbox_deliver, outbox_requeue_unsent
+from mail.models import Outbox
 from tickets import services
+from webhooks.client import webhook_url_check
+from webhooks.models import WebhookDelivery, WebhookEndpoint
+from webhooks.services import webhook_create
 
 ALL_EVENTS = [
     "ticket.created", "ticket.updated", "ticket.commented", "ticket.assigned",

@@ -22,8 +22,8 @@ import pytest
 import time_machine
 
 from accounts.models import Role
-from agencies.models import BusinessCalendar, SLAPolicy
 from reports.services import rollups_refresh_pending
+from service_levels.models import BusinessCalendar, SLAPolicy
 from tests.factories import MembershipFactory, UserFactory
 from tests.tickets.conftest import printer_category as printer_category
 from tickets import services

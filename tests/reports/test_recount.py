@@ -13,9 +13,9 @@ from django.db.models import Sum
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from agencies.models import SLAPolicy
 from reports.models import DailyRollup
 from reports.services import rollups_refresh_pending
+from service_levels.models import SLAPolicy
 from tests.reports.conftest import at
 from tickets import services
 from tickets.models import Ticket, TicketEvent, TicketHolding, TicketTransfer

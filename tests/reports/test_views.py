@@ -8,7 +8,7 @@ import pytest
 import time_machine
 from openpyxl import load_workbook
 
-from helpdesk.models import AuditEntry
+from core.models import AuditEntry
 from reports.services import rollup_refresh_tickets
 from tests.reports.conftest import WEEK, at
 from tickets import services

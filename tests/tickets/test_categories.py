@@ -6,7 +6,7 @@ import pytest
 from django.core.exceptions import ValidationError
 
 from agencies.models import Team
-from helpdesk.models import AuditEntry
+from core.models import AuditEntry
 from tickets import category_services
 from tickets.models import Category
 

@@ -12,14 +12,12 @@ import time_machine
 
 from accounts.models import Role
 from core.broker import broker_reset
-from core.models import PendingWork
+from core.models import PendingWork, SchedulerHeartbeat
 from core.pending_work import pending_work_drain
-from core.tasks import drain_pending_work
-from helpdesk.models import SchedulerHeartbeat
-from helpdesk.tasks import record_scheduler_heartbeat
+from core.tasks import drain_pending_work, record_scheduler_heartbeat
 from incidents.services import incident_declare
-from notifications.models import Kind, Notice, Outbox
-from notifications.webhook_services import webhook_create
+from mail.models import Outbox
+from notifications.models import Kind, Notice
 from reports.models import ReportFact
 from reports.services import rollups_refresh_pending
 from tests.factories import MembershipFactory, UserFactory
@@ -34,6 +32,7 @@ from tickets import services
 from tickets.escalation import escalation_sweep
 from tickets.events import Quiet, subscriber_topic
 from tickets.models import Ticket, TicketEvent
+from webhooks.services import webhook_create
 
 MONROVIA = ZoneInfo("Africa/Monrovia")
 NOTIFICATIONS, WEBHOOKS = subscriber_topic("notifications"), subscriber_topic("webhooks")

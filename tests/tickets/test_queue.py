@@ -8,7 +8,7 @@ import time_machine
 from django.utils import timezone
 
 from accounts.models import Role
-from agencies.models import SLAPolicy
+from service_levels.models import SLAPolicy
 from tests.factories import MembershipFactory, UserFactory
 from tickets import services
 from tickets.models import Ticket

@@ -8,7 +8,7 @@ import pytest
 import time_machine
 from django.db import connection
 
-from agencies.models import BusinessCalendar, EscalationLevel, Holiday, SLAPolicy
+from service_levels.models import BusinessCalendar, EscalationLevel, Holiday, SLAPolicy
 from tickets import services
 from tickets.escalation import auto_close_resolved, escalation_sweep
 from tickets.models import Ticket, TicketHolding

@@ -10,7 +10,7 @@ import time_machine
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-from agencies.models import SLAPolicy
+from service_levels.models import SLAPolicy
 from tickets import services
 from tickets.models import Ticket, TicketEvent
 from tickets.templatetags.sla_display import duration_words

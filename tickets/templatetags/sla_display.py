@@ -23,8 +23,8 @@ from django.utils.html import format_html
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext, pgettext
 
-from agencies.models import EscalationLevel
-from tickets.models import Priority, Ticket, TicketEvent
+from service_levels.models import EscalationLevel, Priority
+from tickets.models import Ticket, TicketEvent
 
 register = template.Library()
 

@@ -3,8 +3,9 @@
 from django import template
 from django.utils.translation import gettext as _
 
+from service_levels.models import Priority
 from tickets.markdown import render_markdown
-from tickets.models import Priority, Ticket, TicketEvent
+from tickets.models import Ticket, TicketEvent
 
 register = template.Library()
 

@@ -15,8 +15,8 @@ from django.views.decorators.http import require_POST
 
 from accounts.permissions import Right, membership_has_right
 from accounts.selectors import memberships_usable_by
+from core.forms import form_add_service_error
 from core.http import safe_next_url
-from helpdesk.forms import form_add_service_error
 from tickets import category_selectors, filters, selectors, services
 from tickets.agent_forms import (
     ME,

@@ -8,7 +8,7 @@ from django.db import IntegrityError
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 
-from helpdesk.forms import form_add_service_error
+from core.forms import form_add_service_error
 from tickets import category_selectors as selectors
 from tickets import category_services as services
 from tickets.category_forms import CategoryForm

@@ -14,7 +14,7 @@ from django.utils.http import urlencode
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from helpdesk.forms import form_add_service_error
+from core.forms import form_add_service_error
 from tickets import attachments, category_selectors, selectors, services
 from tickets.forms import ReopenForm, ReplyForm, TicketNewForm, WatcherForm
 from tickets.models import Attachment, Category, Ticket, TicketEvent

@@ -1,0 +1,1 @@
+"""The demo government that `make run` loads, and the benchmark's seeding command."""

@@ -1,6 +1,0 @@
-from django.apps import AppConfig
-
-
-class HelpdeskConfig(AppConfig):
-    name = "helpdesk"
-    verbose_name = "GovDesk"
