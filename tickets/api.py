@@ -14,11 +14,17 @@ from django.db.models import Prefetch
 from django.http import Http404
 from django.urls import reverse
 from django.utils.translation import gettext as _
+from drf_spectacular.extensions import OpenApiSerializerExtension
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import extend_schema, inline_serializer
+from drf_spectacular.utils import (
+    OpenApiExample,
+    OpenApiParameter,
+    PolymorphicProxySerializer,
+    extend_schema,
+)
 from rest_framework import exceptions, mixins, serializers, status
 from rest_framework.decorators import action
-from rest_framework.parsers import MultiPartParser
+from rest_framework.parsers import JSONParser, MultiPartParser
 from rest_framework.response import Response
 
 from accounts.api_base import GovDeskViewSet
@@ -27,6 +33,7 @@ from accounts.permissions import Right, membership_has_right
 from accounts.selectors import memberships_usable_by
 from agencies.models import Agency, Team
 from core.api_errors import PayloadTooLarge, validation_detail
+from core.api_input import StrictBooleanField, StrictInputSerializer
 from core.idempotency import idempotent
 from service_levels.models import Priority
 from tickets import attachments, category_selectors, filters, selectors, services
@@ -150,11 +157,39 @@ class EventSerializer(serializers.ModelSerializer):
         fields = ["id", "kind", "actor", "public", "body", "data", "created_at", "attachments"]
 
 
+class TicketLoggedSerializer(serializers.Serializer):
+    """A call logged for someone whose ticket went to an agency the agent does not see into:
+    what to tell the caller, and nothing the agent may not read. Not a `Ticket`: the agent
+    cannot open it, so it carries no `reference` to follow."""
+
+    logged_as = serializers.CharField(help_text="The ticket's reference, for the caller.")
+    handled_by = serializers.CharField(help_text="The handling agency's code.")
+
+
+class TicketLoggedSchema(OpenApiSerializerExtension):
+    """Closed to other properties, so that a full `Ticket` is never taken for one."""
+
+    target_class = TicketLoggedSerializer
+
+    def map_serializer(self, auto_schema, direction):
+        schema = auto_schema._map_serializer(self.target_class, direction, bypass_extensions=True)
+        return {**schema, "additionalProperties": False}
+
+
+TICKET_CREATED = PolymorphicProxySerializer(
+    component_name="TicketCreated",
+    serializers=[TicketSerializer, TicketLoggedSerializer],
+    resource_type_field_name=None,
+    many=False,
+)
+
+
 # -- Serializers: what comes in ---------------------------------------------------------------
 
 
-class TicketFilterSerializer(serializers.Serializer):
-    """The list's filters. An empty one (`?status=`) is no filter, as in the web's forms."""
+class TicketFilterSerializer(StrictInputSerializer):
+    """The list's filters. An empty text or choice (`?status=`) is no filter, as in the web's
+    forms; an empty time or team is refused, as the schema says."""
 
     status = serializers.ChoiceField(
         choices=Ticket.Status.choices, required=False, allow_blank=True
@@ -187,7 +222,7 @@ class TicketFilterSerializer(serializers.Serializer):
     )
 
 
-class TicketCreateSerializer(serializers.Serializer):
+class TicketCreateSerializer(StrictInputSerializer):
     subject = serializers.CharField(max_length=200)
     description = serializers.CharField(max_length=20000)
     category = serializers.SlugField(max_length=80, help_text="A category's slug.")
@@ -203,7 +238,7 @@ class TicketCreateSerializer(serializers.Serializer):
     )
 
 
-class TicketUpdateSerializer(serializers.Serializer):
+class TicketUpdateSerializer(StrictInputSerializer):
     status = serializers.ChoiceField(choices=Ticket.Status.choices, required=False)
     impact = serializers.ChoiceField(choices=Level.choices, required=False)
     urgency = serializers.ChoiceField(choices=Level.choices, required=False)
@@ -218,20 +253,62 @@ class TicketUpdateSerializer(serializers.Serializer):
     )
 
 
-class CommentSerializer(serializers.Serializer):
+class CommentSerializer(StrictInputSerializer):
     body = serializers.CharField(max_length=20000)
-    internal = serializers.BooleanField(default=False, help_text="Agents only.")
+    internal = StrictBooleanField(default=False, help_text="Agents only.")
 
 
-class TransferSerializer(serializers.Serializer):
+class TransferSerializer(StrictInputSerializer):
     agency = serializers.CharField(max_length=12, help_text="The receiving agency's code.")
     reason = serializers.CharField(max_length=2000)
 
 
-class AttachmentUploadSerializer(serializers.Serializer):
-    file = serializers.ListField(child=serializers.FileField(), help_text="One or more files.")
+class AttachmentUploadSerializer(StrictInputSerializer):
+    file = serializers.ListField(
+        child=serializers.FileField(), min_length=1, help_text="One or more files."
+    )
     body = serializers.CharField(max_length=20000, required=False)
-    internal = serializers.BooleanField(default=False, help_text="Agents only.")
+    internal = StrictBooleanField(default=False, help_text="Agents only.")
+
+
+# Examples in the demo government's terms (`manage.py seed_demo`).
+A_TICKET = OpenApiParameter(
+    "reference",
+    OpenApiTypes.STR,
+    OpenApiParameter.PATH,
+    description="The ticket's reference.",
+    examples=[OpenApiExample("A demo ticket", value="MOF-000001")],
+)
+CREATE_EXAMPLES = [
+    OpenApiExample(
+        "A problem of one's own",
+        value={
+            "subject": "Printer offline",
+            "description": "The printer on the second floor says it is offline.",
+            "category": "computer-and-printer",
+            "impact": "low",
+            "urgency": "medium",
+        },
+        request_only=True,
+    ),
+    OpenApiExample(
+        "A call logged for a caller",
+        value={
+            "subject": "Mailbox full",
+            "description": "The caller's mailbox is full and refuses new messages.",
+            "category": "email",
+            "impact": "medium",
+            "urgency": "high",
+            "requester": "requester@mof.gov.test",
+            "channel": "phone",
+        },
+        request_only=True,
+    ),
+]
+# Downloads go out in the type their checked extension stands for.
+DOWNLOAD_TYPES = sorted(
+    {content_type for _kind, content_type in attachments.ACCEPTED_EXTENSIONS.values()}
+)
 
 
 def _refuse(message: str):
@@ -280,6 +357,12 @@ class TicketViewSet(GovDeskViewSet):
             self.request.user, self.request.membership
         ).select_related("parent", "sla_policy__agency")
 
+    def get_parsers(self):
+        # A change may set a team or an assignee to none, which a form cannot say: JSON only.
+        if getattr(self.request, "method", None) == "PATCH":
+            return [JSONParser()]
+        return super().get_parsers()
+
     def cursor_ordering(self, request):
         if self.action == "events":
             return ("created_at", "pk")
@@ -320,7 +403,7 @@ class TicketViewSet(GovDeskViewSet):
 
     # -- One ticket -----------------------------------------------------------------------
 
-    @extend_schema(summary="One ticket")
+    @extend_schema(parameters=[A_TICKET], summary="One ticket")
     def retrieve(self, request, reference: str):
         return self._serialize(self.ticket)
 
@@ -329,8 +412,13 @@ class TicketViewSet(GovDeskViewSet):
     @idempotent
     @extend_schema(
         request=TicketCreateSerializer,
-        responses={201: TicketSerializer},
+        responses={201: TICKET_CREATED},
+        examples=CREATE_EXAMPLES,
         summary="Report a problem",
+        description=(
+            "Answers the new ticket; a call an agent logs for a ticket handled by an agency "
+            "they do not see into answers only its reference and that agency."
+        ),
     )
     def create(self, request):
         data = self._valid(TicketCreateSerializer, request.data)
@@ -372,7 +460,9 @@ class TicketViewSet(GovDeskViewSet):
         if visible is None:
             # Logged for a caller and routed to an agency this agent cannot see into.
             return Response(
-                {"reference": ticket.reference, "agency": ticket.agency.code},
+                TicketLoggedSerializer(
+                    {"logged_as": ticket.reference, "handled_by": ticket.agency.code}
+                ).data,
                 status=status.HTTP_201_CREATED,
             )
         return self._serialize(visible, status.HTTP_201_CREATED)
@@ -394,7 +484,16 @@ class TicketViewSet(GovDeskViewSet):
 
     # -- Changing -------------------------------------------------------------------------
 
-    @extend_schema(request=TicketUpdateSerializer, summary="Change a ticket")
+    @extend_schema(
+        request=TicketUpdateSerializer,
+        parameters=[A_TICKET],
+        examples=[
+            OpenApiExample(
+                "Raise the priority", value={"impact": "high", "urgency": "high"}, request_only=True
+            )
+        ],
+        summary="Change a ticket",
+    )
     def partial_update(self, request, reference: str):
         data = self._valid(TicketUpdateSerializer, request.data)
         works_ticket = self._works_ticket()
@@ -468,7 +567,11 @@ class TicketViewSet(GovDeskViewSet):
 
     # -- History and conversation -------------------------------------------------------------
 
-    @extend_schema(responses=EventSerializer(many=True), summary="The ticket's history")
+    @extend_schema(
+        parameters=[A_TICKET],
+        responses=EventSerializer(many=True),
+        summary="The ticket's history",
+    )
     @action(detail=True, methods=["get"])
     def events(self, request, reference: str):
         ticket = self.ticket
@@ -489,7 +592,17 @@ class TicketViewSet(GovDeskViewSet):
 
     @idempotent
     @extend_schema(
-        request=CommentSerializer, responses={201: EventSerializer}, summary="Reply or note"
+        request=CommentSerializer,
+        parameters=[A_TICKET],
+        responses={201: EventSerializer},
+        examples=[
+            OpenApiExample(
+                "A reply",
+                value={"body": "Restarted the print spooler: please try again.", "internal": False},
+                request_only=True,
+            )
+        ],
+        summary="Reply or note",
     )
     @action(detail=True, methods=["post"])
     def comments(self, request, reference: str):
@@ -520,7 +633,17 @@ class TicketViewSet(GovDeskViewSet):
 
     @idempotent
     @extend_schema(
-        request=TransferSerializer, responses=TicketSerializer, summary="Move to another agency"
+        request=TransferSerializer,
+        parameters=[A_TICKET],
+        responses=TicketSerializer,
+        examples=[
+            OpenApiExample(
+                "To the e-mail service's agency",
+                value={"agency": "NICTA", "reason": "Mailboxes are NICTA's."},
+                request_only=True,
+            )
+        ],
+        summary="Move to another agency",
     )
     @action(detail=True, methods=["post"])
     def transfer(self, request, reference: str):
@@ -545,10 +668,8 @@ class TicketViewSet(GovDeskViewSet):
     @idempotent
     @extend_schema(
         request={"multipart/form-data": AttachmentUploadSerializer},
-        responses={
-            201: EventSerializer,
-            413: inline_serializer("TooLarge", {"file": serializers.ListField()}),
-        },
+        parameters=[A_TICKET],
+        responses={201: EventSerializer},
         summary="Attach files, with a reply or note",
     )
     @action(detail=True, methods=["post"], url_path="attachments", parser_classes=[MultiPartParser])
@@ -569,7 +690,8 @@ class TicketViewSet(GovDeskViewSet):
         )
 
     @extend_schema(
-        responses={(200, "application/octet-stream"): OpenApiTypes.BINARY},
+        parameters=[A_TICKET],
+        responses={(200, content_type): OpenApiTypes.BINARY for content_type in DOWNLOAD_TYPES},
         summary="Download a file",
     )
     @action(detail=True, methods=["get"], url_path="attachments/<str:token>")
