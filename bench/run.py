@@ -11,6 +11,7 @@ BENCH_TICKETS tickets seeded with BENCH_SEED. Settings, all from the environment
     BENCH_WARMUP (5)  BENCH_CONCURRENCY (8)  BENCH_DURATION (20 s)  BENCH_SWEEP_DUE (1000)
     BENCH_SWEEP_RUNS (3)  BENCH_CHANGES (1000)  BENCH_OUTPUT (bench/results/latest.json)
     BENCH_PROFILE (0; 1 writes a pyinstrument profile of the slowest page next to the output)
+    BENCH_CREATORS (16)  BENCH_CREATE_WORKERS (8): concurrent ticket creation, for BENCH_DURATION
 
 A scenario whose part of GovDesk is missing (an app not merged yet) is reported as not
 available, with the reason, and the others are measured.
@@ -85,10 +86,13 @@ SCENARIOS = [
     Scenario("ceiling", "anonymous", "GET", "/bench/ceiling/", rps=True),
 ]
 IN_PROCESS = ["sla_sweep", "rollup_refresh"]
-RESULT_KEYS = [s.key for s in SCENARIOS[:-1]] + IN_PROCESS + ["ceiling"]
+# BENCH_CREATORS clients creating tickets for one agency through the API at once, on a server
+# of its own with BENCH_CREATE_WORKERS workers: whether creators queue behind each other.
+CONCURRENT_CREATION = "create_concurrent"
+RESULT_KEYS = [s.key for s in SCENARIOS[:-1]] + [CONCURRENT_CREATION, *IN_PROCESS, "ceiling"]
 # What the targets of issue 10 say, for the table (milliseconds at the 95th percentile).
 TARGET_P95_MS = {"agency_dashboard": 250, "council_dashboard": 250, "sla_sweep": 1000,
-                 "rollup_refresh": None}  # fmt: skip
+                 "rollup_refresh": None, CONCURRENT_CREATION: None}  # fmt: skip
 
 
 @dataclass
@@ -105,6 +109,8 @@ class Config:
     output: Path
     profile: bool
     database: str
+    creators: int
+    create_workers: int
 
     @classmethod
     def from_env(cls) -> Config:
@@ -131,6 +137,8 @@ class Config:
             output=Path(os.environ.get("BENCH_OUTPUT") or BASE_DIR / "bench/results/latest.json"),
             profile=os.environ.get("BENCH_PROFILE", "0") not in ("", "0"),
             database=os.environ.get("BENCH_DATABASE") or "govdesk_bench",
+            creators=number("BENCH_CREATORS", "16"),
+            create_workers=number("BENCH_CREATE_WORKERS", "8"),
         )
 
 
@@ -180,10 +188,10 @@ def _free_port() -> int:
 class Server:
     """gunicorn with WEB_WORKERS sync workers on a free loopback port; stopped by its pid."""
 
-    def __init__(self, env: dict[str, str]):
+    def __init__(self, env: dict[str, str], workers: int = WEB_WORKERS):
         self.port = _free_port()
         self.process = subprocess.Popen(
-            [sys.executable, "-m", "gunicorn", "helpdesk.wsgi", "--workers", str(WEB_WORKERS),
+            [sys.executable, "-m", "gunicorn", "helpdesk.wsgi", "--workers", str(workers),
              "--bind", f"{LOOPBACK}:{self.port}", "--log-level", "warning"],
             cwd=BASE_DIR, env=env, start_new_session=True,
         )  # fmt: skip
@@ -260,9 +268,12 @@ class Measured:
     requests: int
     rps: float | None = None
     due: int | None = None  # the sweep: how many tickets were due
+    p99_ms: float | None = None
 
     def as_json(self) -> dict:
         out = {"p50_ms": self.p50_ms, "p95_ms": self.p95_ms, "queries": self.queries}
+        if self.p99_ms is not None:
+            out["p99_ms"] = self.p99_ms
         if self.rps is not None:
             out["rps"] = self.rps
         out["requests"] = self.requests
@@ -379,6 +390,62 @@ class WebScenario:
         if failures:
             raise NotAvailable(f"under load: {failures[0]}")
         return round(sum(done) / (time.monotonic() - started), 1)
+
+
+def measure_concurrent_creation(config: Config, env: dict[str, str], scenario: Scenario,
+                                persona: Persona) -> dict:  # fmt: skip
+    """`creators` clients, each posting the next ticket as soon as the last is answered, for
+    `duration` seconds, against a server of `create_workers` workers. Tickets per second,
+    the answers' p50/p95/p99, and whether the agency's references are still gap-free."""
+    from tickets.models import Ticket, TicketCounter
+
+    server = Server(env, workers=config.create_workers)
+    try:
+        creation = WebScenario(scenario, server.port, persona, "")
+        creation.once()  # every worker's first answer pays for its imports, not the measure
+        seconds: list[float] = []
+        queries: list[int] = []
+        references: list[str] = []
+        failures: list[Exception] = []
+        stop_at = time.monotonic() + config.duration
+
+        def creator() -> None:
+            while time.monotonic() < stop_at:
+                try:
+                    answer = creation.once()
+                except (OSError, NotAvailable) as error:
+                    failures.append(error)
+                    return
+                seconds.append(answer.seconds)
+                references.append(json.loads(answer.body)["reference"])
+                if QUERY_HEADER.lower() in answer.headers:
+                    queries.append(int(answer.headers[QUERY_HEADER.lower()]))
+
+        started = time.monotonic()
+        threads = [threading.Thread(target=creator) for _ in range(config.creators)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+        elapsed = time.monotonic() - started
+    finally:
+        server.stop()
+    if failures:
+        raise NotAvailable(f"under load: {failures[0]}")
+    result = _summary(seconds, queries, rps=round(len(seconds) / elapsed, 1))
+    result.p99_ms = round(_percentile(seconds, 0.99) * 1000, 1)
+    code = references[0].rsplit("-", 1)[0]
+    counter = TicketCounter.objects.get(agency__code=code)
+    # By reference, not by agency: a transferred ticket keeps the number it was given.
+    numbered = Ticket.objects.filter(reference__startswith=f"{code}-").count()
+    return {
+        **result.as_json(),
+        "creators": config.creators,
+        "workers": config.create_workers,
+        "duplicates": len(references) - len(set(references)),
+        # Every number up to the counter's is a ticket of the agency: no gap, no duplicate.
+        "gap_free": numbered == counter.last_number,
+    }
 
 
 # -- Personas, and what is measured in this process --------------------------------------------
@@ -590,6 +657,9 @@ def markdown_table(report: dict) -> str:
         target_text = f"< {target} ms" if target else ""
         if key == "agent_queue":
             target_text += ", >= 150 rps"
+        if key == CONCURRENT_CREATION and "p99_ms" in result:
+            target_text = (f"{result['creators']} creators, {result['workers']} workers, "
+                           f"p99 {result['p99_ms']} ms")  # fmt: skip
         if "p50_ms" not in result:
             lines.append(f"| {key} | not available: {result.get('reason', '')} | | | | |")
             continue
@@ -683,6 +753,15 @@ def run(config: Config) -> dict:
         report["worker_peak_rss_mb"] = server.peak_rss_mb()
     finally:
         server.stop()
+    try:
+        persona = personas["api"]
+        if isinstance(persona, str):
+            raise NotAvailable(persona)
+        api_create = next(s for s in SCENARIOS if s.key == "api_create")
+        results[CONCURRENT_CREATION] = measure_concurrent_creation(config, env, api_create, persona)
+    except NotAvailable as error:
+        results[CONCURRENT_CREATION] = {"available": False, "reason": str(error)}
+    say(f"{CONCURRENT_CREATION}: {results[CONCURRENT_CREATION]}")
     for key, measure in (("sla_sweep", measure_sweep), ("rollup_refresh", measure_rollups)):
         try:
             results[key] = measure(config).as_json()

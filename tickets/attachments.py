@@ -233,17 +233,22 @@ def ticket_create_with_attachments(*, files: list[CheckedFile], **fields) -> Tic
     saved: list[Attachment] = []
     try:
         with transaction.atomic():
-            ticket = services.ticket_create(**fields)
-            if files:
-                event = TicketEvent.objects.filter(
-                    ticket=ticket, kind=TicketEvent.Kind.CREATED
-                ).earliest("created_at", "pk")
-                saved = attachments_save(
-                    ticket=ticket,
-                    event=event,
-                    files=files,
-                    uploaded_by=fields.get("logged_by") or fields["requester"],
+
+            def store_files(ticket: Ticket, created: TicketEvent) -> None:
+                # Before the ticket takes its number: the agency's counter is not held while
+                # the files are written.
+                saved.extend(
+                    attachments_save(
+                        ticket=ticket,
+                        event=created,
+                        files=files,
+                        uploaded_by=fields.get("logged_by") or fields["requester"],
+                    )
                 )
+
+            ticket = services.ticket_create(
+                **fields, before_numbering=store_files if files else None
+            )
     except BaseException:
         _remove_stored(saved)
         raise

@@ -296,7 +296,8 @@ class Ticket(models.Model):
 
 
 class TicketCounter(models.Model):
-    """The last ticket number given out per agency; its row lock makes numbers unique."""
+    """The last ticket number given out per agency. Its row lock makes numbers unique and,
+    taken as a creation's last step (tickets.services), gap-free without queueing creators."""
 
     agency = models.OneToOneField(
         "agencies.Agency", on_delete=models.CASCADE, primary_key=True, related_name="+"

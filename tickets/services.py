@@ -8,9 +8,12 @@ attaching its children) is public here: `ticket_lock`, `event_record`, `ticket_s
 subscribers' side effects of that one change.
 """
 
+import secrets
+from collections.abc import Callable
+
 from django.contrib.postgres.search import SearchVector
 from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import Count, F, Q, Value
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -26,7 +29,6 @@ from tickets.models import (
     Category,
     Level,
     Ticket,
-    TicketCounter,
     TicketEvent,
     TicketLink,
     TicketTransfer,
@@ -86,12 +88,21 @@ def _refresh_search(ticket: Ticket) -> None:
         )
     )
     Ticket.objects.filter(pk=ticket.pk).update(
-        search_public=SearchVector("reference", weight="A", config=SEARCH_CONFIG)
+        **_search_documents("reference", public_text=public_text, notes_text=notes_text)
+    )
+
+
+def _search_documents(reference: str | Value, *, public_text: str, notes_text: str) -> dict:
+    """The values of the two search documents. `reference` names the column, or is the
+    reference itself when the same UPDATE sets it: an UPDATE's expressions read the row as it
+    was before the statement."""
+    return {
+        "search_public": SearchVector(reference, weight="A", config=SEARCH_CONFIG)
         + SearchVector("subject", weight="A", config=SEARCH_CONFIG)
         + SearchVector("description", weight="B", config=SEARCH_CONFIG)
         + SearchVector(Value(public_text), weight="C", config=SEARCH_CONFIG),
-        search_notes=SearchVector(Value(notes_text), weight="C", config=SEARCH_CONFIG),
-    )
+        "search_notes": SearchVector(Value(notes_text), weight="C", config=SEARCH_CONFIG),
+    }
 
 
 # -- Routing and numbering -------------------------------------------------------------------
@@ -125,14 +136,43 @@ def team_for(category: Category | None, agency: Agency) -> Team | None:
     return None
 
 
+# Numbers are taken at the very end of the creating transaction, not from a PostgreSQL
+# sequence: a sequence never rolls back, so a failed creation would leave a gap, and
+# references must run without gaps per agency (people and auditors read a missing number as
+# a lost ticket). Incrementing the counter row locks it until the commit, so the increment is
+# the last statement but one, and creators of one agency wait for each other for that
+# moment only, never for each other's whole creation.
+_COUNTER_INCREMENT = """
+    INSERT INTO tickets_ticketcounter (agency_id, last_number) VALUES (%s, 1)
+    ON CONFLICT (agency_id) DO UPDATE SET last_number = tickets_ticketcounter.last_number + 1
+    RETURNING last_number
+"""
+
+
+def _provisional_reference() -> str:
+    """Unique and never shown: it lives only inside the creating transaction, until
+    `_number` replaces it."""
+    return f"new-{secrets.token_hex(8)}"
+
+
 def _next_reference(agency: Agency) -> str:
-    # The counter row stays locked until the transaction commits, so two tickets created at
-    # the same moment for one agency wait for each other and never share a number.
-    TicketCounter.objects.get_or_create(agency=agency)
-    counter = TicketCounter.objects.select_for_update().get(agency=agency)
-    counter.last_number += 1
-    counter.save(update_fields=["last_number"])
-    return f"{agency.code}-{counter.last_number:06d}"
+    """The agency's next reference; its counter row stays locked until the commit."""
+    with connection.cursor() as cursor:
+        cursor.execute(_COUNTER_INCREMENT, [agency.pk])
+        (number,) = cursor.fetchone()
+    return f"{agency.code}-{number:06d}"
+
+
+def _number(ticket: Ticket, **fields) -> None:
+    """Gives a new ticket its reference, with its search document and `fields`, in the
+    creation's last statement."""
+    ticket.reference = _next_reference(ticket.agency)
+    Ticket.objects.filter(pk=ticket.pk).update(
+        reference=ticket.reference,
+        # At creation the ticket has no reply and no note yet.
+        **_search_documents(Value(ticket.reference), public_text="", notes_text=""),
+        **fields,
+    )
 
 
 def _auto_assign(ticket: Ticket) -> User | None:
@@ -180,13 +220,22 @@ def ticket_create(
     logged_by: User | None = None,
     kind: str = Ticket.Kind.INCIDENT,
     quiet: Quiet = Quiet.NONE,
+    before_numbering: Callable[[Ticket, TicketEvent], object] | None = None,
 ) -> Ticket:
     """Opens a ticket.
 
     1. Check the category may be used by this requester.
     2. Route it: the category's handling agency (else the requester's own) and its team.
-    3. Number it within the handling agency.
-    4. Record the creation, assign it if the team assigns automatically, index it.
+    3. Record the creation and start its clock, under a provisional reference.
+    4. Assign it if the team assigns automatically.
+    5. Last, number it within the handling agency, with its search document and assignee.
+
+    Nothing recorded before the number is taken holds the reference: events name the ticket
+    by id, and the subscribers that write it into notices and mail run after the commit.
+    Numbering last keeps the agency's counter locked for an instant only; called inside a
+    longer transaction, the caller keeps it locked until its own commit: work that belongs in
+    the creation's transaction (storing its attachments) is `before_numbering(ticket,
+    created_event)` instead, run before the counter and the team's row are locked.
 
     Once it commits, the subscribers of its events tell the team and attach it to the open
     major incident it matches, if any.
@@ -205,7 +254,7 @@ def ticket_create(
     agency, team = route_for(category, requester_agency)
     now = _now()
     ticket = Ticket.objects.create(
-        reference=_next_reference(agency),
+        reference=_provisional_reference(),
         agency=agency,
         team=team,
         requester=requester,
@@ -221,7 +270,7 @@ def ticket_create(
         created_at=now,
         updated_at=now,
     )
-    _event(
+    created = _event(
         ticket,
         TicketEvent.Kind.CREATED,
         logged_by or requester,
@@ -232,14 +281,17 @@ def ticket_create(
         on_behalf_of=requester.email if logged_by else None,
     )
     ticket.save(update_fields=sla.clock_start(ticket, now))
+    if before_numbering is not None:
+        before_numbering(ticket, created)
+    # The team's row, locked to share the work out fairly, is held from here to the commit:
+    # the little left to do.
     assignee = _auto_assign(ticket)
     if assignee:
         ticket.assignee = assignee
-        ticket.save(update_fields=["assignee"])
         _event(
             ticket, TicketEvent.Kind.ASSIGNEE, None, quiet=quiet, new=assignee.email, automatic=True
         )
-    _refresh_search(ticket)
+    _number(ticket, assignee=assignee)
     return ticket
 
 

@@ -48,6 +48,8 @@ def test_it_measures_every_scenario_at_200_tickets(smoke_database, tmp_path):
         "BENCH_SWEEP_DUE": "5",
         "BENCH_SWEEP_RUNS": "1",
         "BENCH_CHANGES": "10",
+        "BENCH_CREATORS": "4",
+        "BENCH_CREATE_WORKERS": "2",
         "BENCH_OUTPUT": str(output),
         "BENCH_STATIC_ROOT": str(tmp_path / "static"),
     }
@@ -73,6 +75,10 @@ def test_it_measures_every_scenario_at_200_tickets(smoke_database, tmp_path):
                 "rollup_refresh"):  # fmt: skip
         assert "p50_ms" in report["results"][key], (key, report["results"][key])
     assert report["results"]["agent_queue"]["rps"] > 0
+    creation = report["results"]["create_concurrent"]
+    assert creation["rps"] > 0 and creation["p50_ms"] <= creation["p99_ms"], creation
+    assert (creation["creators"], creation["workers"]) == (4, 2)
+    assert creation["duplicates"] == 0 and creation["gap_free"], creation
     assert report["results"]["ceiling"]["queries"] == 0
     assert report["results"]["sla_sweep"]["tickets_due"] >= 1
     assert report["worker_peak_rss_mb"] > 0
