@@ -1,7 +1,9 @@
 from allauth.account.adapter import DefaultAccountAdapter
+from allauth.core import context
 from allauth.mfa.adapter import DefaultMFAAdapter
 from allauth.socialaccount.adapter import DefaultSocialAccountAdapter
 from django.conf import settings
+from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
 
@@ -23,6 +25,18 @@ class AccountAdapter(DefaultAccountAdapter):
                 % {"domain": email.rpartition("@")[2]}
             )
         return email
+
+    def is_safe_url(self, url: str) -> bool:
+        safe = super().is_safe_url(url)
+        request = context.request
+        # Said once, on the sign-in itself: the link was ignored, not followed.
+        if not safe and request.method == "POST" and not getattr(request, "_next_refused", False):
+            request._next_refused = True
+            messages.warning(
+                request,
+                _("The link you followed led outside GovDesk, so it was not opened."),
+            )
+        return safe
 
 
 class SocialAccountAdapter(DefaultSocialAccountAdapter):

@@ -18,7 +18,9 @@ class SignupDetailsForm(forms.Form):
 class ProfileForm(forms.Form):
     full_name = forms.CharField(label=_("Full name"), max_length=200)
     preferred_language = forms.ChoiceField(
-        label=_("Language for pages and e-mail"), choices=settings.LANGUAGES
+        label=_("Language for pages and e-mail"),
+        choices=[("", _("The language of my browser")), *settings.LANGUAGES],
+        required=False,
     )
 
 

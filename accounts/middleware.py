@@ -26,8 +26,25 @@ MFA_SETUP_URL_NAMES = {
 }
 
 
+def language_cookie_set(response, language: str) -> None:
+    """Remembers a choice on this browser, so that signing in or out keeps the page's language;
+    an empty language forgets it, and the browser's own language applies again."""
+    if not language:
+        response.delete_cookie(settings.LANGUAGE_COOKIE_NAME, samesite="Lax")
+        return
+    response.set_cookie(
+        settings.LANGUAGE_COOKIE_NAME,
+        language,
+        max_age=365 * 24 * 60 * 60,
+        secure=settings.LANGUAGE_COOKIE_SECURE,
+        httponly=True,
+        samesite="Lax",
+    )
+
+
 class UserLanguageMiddleware:
-    """Speaks to a signed-in person in the language saved on their profile."""
+    """Speaks to a signed-in person in the language they chose; LocaleMiddleware has already
+    chosen the browser's (its cookie, else Accept-Language) for everyone who has not."""
 
     def __init__(self, get_response):
         self.get_response = get_response

@@ -40,11 +40,23 @@ class User(AbstractBaseUser, PermissionsMixin):
         error_messages={"unique": _("A user with this e-mail address already exists.")},
     )
     full_name = models.CharField(_("full name"), max_length=200, blank=True)
+    # Empty until the person chooses (on the sign-in page, the switcher or their profile):
+    # until then pages follow their browser.
     preferred_language = models.CharField(
         _("preferred language"),
         max_length=10,
         choices=settings.LANGUAGES,
-        default="en",
+        blank=True,
+        default="",
+    )
+    # The browser's language at their last sign-in, for e-mail to someone who never chose.
+    browser_language = models.CharField(
+        _("browser language"),
+        max_length=10,
+        choices=settings.LANGUAGES,
+        blank=True,
+        default="",
+        db_default="",
     )
     is_staff = models.BooleanField(
         _("may use the Django admin"),
@@ -74,6 +86,11 @@ class User(AbstractBaseUser, PermissionsMixin):
 
     def get_full_name(self) -> str:
         return self.full_name or self.email
+
+    @property
+    def language(self) -> str:
+        """The language to write to this person in when no page request says it: e-mail."""
+        return self.preferred_language or self.browser_language or settings.LANGUAGE_CODE
 
     def get_short_name(self) -> str:
         return self.full_name.split(" ")[0] if self.full_name else self.email

@@ -149,7 +149,42 @@ def _refuse_removing_last_admin(membership: Membership) -> None:
 
 @transaction.atomic
 def user_update_profile(*, user: User, full_name: str, preferred_language: str) -> User:
+    """Saves the profile; an empty language means "follow my browser"."""
+    if preferred_language and preferred_language not in dict(settings.LANGUAGES):
+        raise ValidationError(_("GovDesk is not offered in that language."))
     user.full_name = full_name.strip()
     user.preferred_language = preferred_language
     user.save(update_fields=["full_name", "preferred_language"])
     return user
+
+
+@transaction.atomic
+def user_choose_language(*, user: User, language: str) -> User:
+    """Records a language the person chose (the switcher, or on the sign-in page)."""
+    if language not in dict(settings.LANGUAGES):
+        raise ValidationError(_("GovDesk is not offered in that language."))
+    if user.preferred_language != language:
+        user.preferred_language = language
+        user.save(update_fields=["preferred_language"])
+    return user
+
+
+def user_language_at_sign_in(*, user: User, chosen_on_browser: str, browser: str) -> str:
+    """The language of the person's first page after signing in; saves what it learns.
+
+    1. A language chosen on this browser (the switcher's cookie, set on the sign-in page or
+       before) is the latest choice made here: the profile takes it, so the page keeps it.
+    2. Otherwise a language chosen on the profile, anywhere, wins.
+    3. Otherwise the browser's language, remembered so that e-mail is written in it too.
+    """
+    offered = dict(settings.LANGUAGES)
+    if chosen_on_browser in offered:
+        user_choose_language(user=user, language=chosen_on_browser)
+        return chosen_on_browser
+    if user.preferred_language in offered:
+        return user.preferred_language
+    language = browser if browser in offered else settings.LANGUAGE_CODE
+    if user.browser_language != language:
+        user.browser_language = language
+        user.save(update_fields=["browser_language"])
+    return language

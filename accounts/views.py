@@ -1,11 +1,12 @@
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.shortcuts import redirect, render
+from django.utils import translation
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from accounts.forms import MembershipSwitchForm, ProfileForm
-from accounts.middleware import CURRENT_MEMBERSHIP_SESSION_KEY
+from accounts.middleware import CURRENT_MEMBERSHIP_SESSION_KEY, language_cookie_set
 from accounts.selectors import memberships_usable_by
 from accounts.services import user_update_profile
 from core.http import safe_next_url
@@ -20,8 +21,13 @@ def profile(request):
     )
     if request.method == "POST" and form.is_valid():
         user_update_profile(user=user, **form.cleaned_data)
-        messages.success(request, _("Your profile is saved."))
-        return redirect("profile")
+        language = form.cleaned_data["preferred_language"]
+        # The confirmation reads in the language the next page will have.
+        with translation.override(language or translation.get_language_from_request(request)):
+            messages.success(request, _("Your profile is saved."))
+        response = redirect("profile")
+        language_cookie_set(response, language)
+        return response
     memberships = memberships_usable_by(user)
     return render(request, "accounts/profile.html", {"form": form, "memberships": memberships})
 

@@ -2,6 +2,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError
+from django.http import HttpResponseNotAllowed
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
@@ -67,6 +68,16 @@ def agency_edit(request, code: str):
             messages.success(request, _("%(name)s is saved.") % {"name": agency.name})
             return redirect("agency_list")
     return render(request, "agencies/agency_form.html", {"form": form, "agency": agency})
+
+
+@login_required
+def agency_settings(request, code: str):
+    """One page for everything an agency admin sets: links only, so no query past the agency."""
+    agency = selectors.agency_get_for_manager(request.membership, code, Right.CONFIGURE_AGENCY)
+    # Looked up first, so that an outsider's POST is a 404 like any other of theirs.
+    if request.method != "GET":
+        return HttpResponseNotAllowed(["GET"])
+    return render(request, "agencies/settings.html", {"agency": agency})
 
 
 @login_required

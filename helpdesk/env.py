@@ -9,6 +9,7 @@ from __future__ import annotations
 import os
 import zoneinfo
 from email.utils import parseaddr
+from pathlib import Path
 from urllib.parse import parse_qs, unquote, urlsplit
 
 from django.core.exceptions import ImproperlyConfigured
@@ -157,7 +158,8 @@ def email_from_env(name: str, default: str) -> dict:
     """Maps `EMAIL_URL` to Django's e-mail settings.
 
     smtp://user:password@host:587 (STARTTLS), smtps://user:password@host:465 (TLS),
-    console:// (print messages), locmem:// (tests), dummy:// (discard).
+    console:// (print messages), locmem:// (tests), dummy:// (discard), devfiles://folder (a
+    line on the console, the message in a file).
     """
     raw = env_str(name, default)
     parts = urlsplit(raw)
@@ -168,10 +170,15 @@ def email_from_env(name: str, default: str) -> dict:
     }
     if parts.scheme in simple_backends:
         return {"EMAIL_BACKEND": simple_backends[parts.scheme]}
+    if parts.scheme == "devfiles":
+        # devfiles:///path/to/folder; devfiles:// alone keeps them in .devdata/mail.
+        default = Path(__file__).resolve().parent.parent / ".devdata" / "mail"
+        folder = unquote(parts.netloc + parts.path) or str(default)
+        return {"EMAIL_BACKEND": "core.dev_mail.EmailBackend", "EMAIL_FILE_PATH": folder}
     if parts.scheme not in {"smtp", "smtps"} or not parts.hostname:
         raise ImproperlyConfigured(
-            f"{name} must be smtp://host:587, smtps://host:465, console://, locmem:// or "
-            f"dummy://, got {raw!r}"
+            f"{name} must be smtp://host:587, smtps://host:465, console://, locmem://, "
+            f"dummy:// or devfiles://, got {raw!r}"
         )
     try:
         port = parts.port or (465 if parts.scheme == "smtps" else 587)

@@ -220,6 +220,8 @@ DEFAULT_FROM_EMAIL = env_email_address("DEFAULT_FROM_EMAIL", "GovDesk <govdesk@l
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
 # Links in e-mail point here; Message-IDs use this domain.
 GOVDESK_SITE_URL = env_origins("SITE_URL")[0] if env_str("SITE_URL") else "http://127.0.0.1:8000"
+# What happens to one ticket for one person within this many seconds leaves as one e-mail.
+GOVDESK_EMAIL_GROUP_SECONDS = env_int("EMAIL_GROUP_SECONDS", 120)
 GOVDESK_MAIL_DOMAIN = env_str(
     "MAIL_DOMAIN", DEFAULT_FROM_EMAIL.rpartition("@")[2].rstrip(">").strip() or "localhost"
 )

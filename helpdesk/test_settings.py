@@ -12,6 +12,8 @@ os.environ.setdefault("ALLOWED_HOSTS", "testserver,127.0.0.1,localhost")
 os.environ.setdefault("SECURE_SSL_REDIRECT", "0")
 os.environ.setdefault("SECURE_HSTS_SECONDS", "0")
 os.environ.setdefault("EMAIL_URL", "locmem://")
+# Each e-mail leaves at once; tests of grouping set a window themselves.
+os.environ.setdefault("EMAIL_GROUP_SECONDS", "0")
 # Tests that need MFA enforced turn it on themselves.
 os.environ.setdefault("REQUIRE_MFA_FOR_STAFF", "0")
 

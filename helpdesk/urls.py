@@ -11,6 +11,7 @@ admin.site.login = secure_admin_login(admin.site.login)
 
 urlpatterns = [
     path("", views.home, name="home"),
+    path("favicon.ico", views.favicon, name="favicon"),
     path("healthz", health.health, name="health"),
     path("language/", views.language_switch, name="language_switch"),
     path("accounts/", include("allauth.urls")),

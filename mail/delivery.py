@@ -26,10 +26,13 @@ REQUEUE_AFTER = timedelta(minutes=2)
 def outbox_deliver(*, outbox_id: int) -> bool:
     """Claims the row (pending -> sending), sends it, records the outcome. False if not ours."""
     now = timezone.now()
-    claimed = Outbox.objects.filter(pk=outbox_id, state=Outbox.State.PENDING).update(
-        state=Outbox.State.SENDING, attempts=F("attempts") + 1, next_attempt_at=now
+    claimed = (
+        Outbox.objects.filter(pk=outbox_id, state=Outbox.State.PENDING)
+        .filter(Q(hold_until__isnull=True) | Q(hold_until__lte=now))
+        .update(state=Outbox.State.SENDING, attempts=F("attempts") + 1, next_attempt_at=now)
     )
     if claimed != 1:
+        _deliver_when_held_ends(outbox_id, now)
         return False
     outbox = Outbox.objects.get(pk=outbox_id)
     try:
@@ -47,6 +50,24 @@ def outbox_deliver(*, outbox_id: int) -> bool:
         state=Outbox.State.SENT, sent_at=timezone.now(), last_error=""
     )
     return True
+
+
+def _deliver_when_held_ends(outbox_id: int, now) -> None:
+    """A row still gathering news of its ticket is sent when its window closes: its task
+    comes back then. Should that message be lost, the periodic requeue sends the row."""
+    from mail.tasks import deliver_outbox
+
+    hold_until = (
+        Outbox.objects.filter(pk=outbox_id, state=Outbox.State.PENDING, hold_until__gt=now)
+        .values_list("hold_until", flat=True)
+        .first()
+    )
+    if hold_until is None:
+        return
+    try:
+        deliver_outbox.apply_async((outbox_id,), countdown=(hold_until - now).total_seconds())
+    except Exception:  # noqa: BLE001 - the broker is down: the periodic requeue sends it
+        logger.warning("Outbox %s waits for the periodic requeue", outbox_id)
 
 
 def _backoff(attempts: int) -> timedelta:
@@ -88,7 +109,8 @@ def outbox_requeue_unsent() -> int:
     """Queues rows still unsent: after a broker outage, a crash, or a backoff that ended.
 
     A row that has never been tried waits REQUEUE_AFTER for the task queued at its commit; a
-    row that failed is due at its `next_attempt_at`, the end of its backoff.
+    grouped row is due when its window closes; a row that failed is due at its
+    `next_attempt_at`, the end of its backoff.
     """
     from mail.tasks import deliver_outbox
 
@@ -100,6 +122,7 @@ def outbox_requeue_unsent() -> int:
         Outbox.objects.filter(state=Outbox.State.PENDING)
         .filter(
             Q(attempts=0, next_attempt_at__lte=now - REQUEUE_AFTER)
+            | Q(attempts=0, hold_until__isnull=False, next_attempt_at__lte=now)
             | Q(attempts__gt=0, next_attempt_at__lte=now)
         )
         .order_by("next_attempt_at")

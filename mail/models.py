@@ -42,6 +42,12 @@ class Outbox(models.Model):
     )
     # One message per (event, recipient, channel) at most, however often the event is handled.
     dedupe_key = models.CharField(max_length=200, unique=True)
+    # Grouping: what happens to one ticket for one person within a short window leaves as one
+    # message. The row waits until `hold_until`; meanwhile later news joins it (`group_key`)
+    # and `parts` lists what it tells, in order, so that the writer can render it whole again.
+    group_key = models.CharField(max_length=100, blank=True)
+    hold_until = models.DateTimeField(null=True, blank=True)
+    parts = models.JSONField(default=list, blank=True)
     attempts = models.PositiveSmallIntegerField(default=0)
     last_error = models.TextField(blank=True)
     created_at = models.DateTimeField(db_index=True)
@@ -57,7 +63,12 @@ class Outbox(models.Model):
                 fields=["next_attempt_at"],
                 name="outbox_due",
                 condition=models.Q(state__in=["pending", "sending"]),
-            )
+            ),
+            models.Index(
+                fields=["group_key"],
+                name="outbox_open_group",
+                condition=models.Q(state="pending", attempts=0) & ~models.Q(group_key=""),
+            ),
         ]
 
     def __str__(self) -> str:

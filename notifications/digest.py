@@ -7,10 +7,11 @@ from django.conf import settings
 from django.db.models import QuerySet
 from django.template.loader import render_to_string
 from django.urls import reverse
-from django.utils import formats, translation
+from django.utils import translation
 from django.utils.translation import gettext as _
 
 from accounts.models import User
+from core.templatetags.moments import moment_text
 from notifications.models import Notice
 
 
@@ -58,7 +59,7 @@ def digest_render(*, user: User, notices: list[Notice], day: date) -> DigestMess
         }
         for notice in notices
     ]
-    with translation.override(user.preferred_language or settings.LANGUAGE_CODE):
+    with translation.override(user.language):
         context = {
             "user": user,
             "items": items,
@@ -67,9 +68,7 @@ def digest_render(*, user: User, notices: list[Notice], day: date) -> DigestMess
             "preferences_url": site + reverse("notification_preferences"),
             "LANGUAGE_CODE": translation.get_language(),
         }
-        subject = _("Your GovDesk summary for %(date)s") % {
-            "date": formats.date_format(day, "DATE_FORMAT")
-        }
+        subject = _("Your GovDesk summary for %(date)s") % {"date": moment_text(day, "date")}
         return DigestMessage(
             subject=subject,
             body_text=render_to_string("notifications/email/digest.txt", context),

@@ -14,6 +14,7 @@ class Kind(models.TextChoices):
     RESOLVED = "resolved", _("My ticket resolved")
     ESCALATION = "escalation", _("A service-level warning or breach")
     INCIDENT = "incident", _("My ticket became part of a known major incident")
+    RECEIVED = "received", _("My report received, and when to expect a first answer")
 
 
 # Escalations reach the people responsible whatever their preferences say.

@@ -128,7 +128,7 @@ def _digest_write(*, user: User, day: date) -> Outbox | None:
             # As for ticket e-mail: no out-of-office reply comes back for a summary.
             "Auto-Submitted": "auto-generated",
             "X-Auto-Response-Suppress": "OOF, AutoReply",
-            "Content-Language": user.preferred_language or settings.LANGUAGE_CODE,
+            "Content-Language": user.language,
         },
         message_id=message_id,
         dedupe_key=dedupe_key,

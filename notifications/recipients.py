@@ -47,8 +47,14 @@ def recipients_for(event: TicketEvent) -> list[tuple[User, str]]:
     """(person, notification kind) pairs for an event; never its actor, never twice."""
     ticket = event.ticket
     pairs: list[tuple[User, str]] = []
-    if event.kind == Event.CREATED and ticket.assignee_id is None:
-        pairs = [(u, Kind.TICKET_CREATED) for u in _team_or_admins(ticket)]
+    if event.kind == Event.CREATED:
+        if ticket.assignee_id is None:
+            pairs = [(u, Kind.TICKET_CREATED) for u in _team_or_admins(ticket)]
+        # The acknowledgement: the requester hears of their own report, the one event whose
+        # actor is told.
+        acknowledged = ticket.requester
+        if acknowledged is not None and acknowledged.is_active:
+            pairs.insert(0, (acknowledged, Kind.RECEIVED))
     elif event.kind == Event.REPLY and event.is_public:
         if event.data.get("by_agent"):
             pairs = [(u, Kind.AGENT_REPLY) for u in _requester_and_watchers(ticket)]
@@ -69,7 +75,9 @@ def recipients_for(event: TicketEvent) -> list[tuple[User, str]]:
     seen: set[int] = set()
     result = []
     for user, kind in pairs:
-        if user is None or user.pk == event.actor_id or user.pk in seen or not user.is_active:
+        if user is None or user.pk in seen or not user.is_active:
+            continue
+        if user.pk == event.actor_id and kind != Kind.RECEIVED:
             continue
         # What is not public (an escalation) is for the agency's staff only, whoever the
         # level names: never a requester, even one who is, say, still a team's lead.

@@ -1,6 +1,7 @@
 """Every write of notifications: notices, outbox rows, preferences."""
 
 import logging
+from datetime import timedelta
 
 from django.conf import settings
 from django.db import transaction
@@ -14,6 +15,7 @@ from mail.models import Outbox
 from mail.services import outbox_queue_delivery
 from notifications.models import MANDATORY_KINDS, Kind, Notice, Preference
 from notifications.recipients import recipients_for
+from service_levels.models import EscalationLevel
 from tickets.models import TicketEvent
 
 logger = logging.getLogger(__name__)
@@ -34,10 +36,12 @@ def notify_ticket_event(event: TicketEvent, *, send_email: bool = True) -> int:
     outbox row, sent after commit), a line in tomorrow's digest, or nothing more. Telling twice
     tells nobody twice: a notice exists once per (person, event, kind).
     """
+    if warning_overtaken(event):
+        return 0
     told = 0
     for user, kind in recipients_for(event):
         mode = preference_mode(user, kind)
-        with translation.override(user.preferred_language or settings.LANGUAGE_CODE):
+        with translation.override(user.language):
             text = notice_text(kind, event, user)
         _notice, created = Notice.objects.get_or_create(
             user=user,
@@ -56,6 +60,17 @@ def notify_ticket_event(event: TicketEvent, *, send_email: bool = True) -> int:
     return told
 
 
+def warning_overtaken(event: TicketEvent) -> bool:
+    """A service-level warning whose clock has already run out says nothing worth reading: the
+    breach (in the same sweep, when the sweep ran late) says it all. Nobody hears of it."""
+    if event.kind != TicketEvent.Kind.ESCALATION or event.data.get("breach"):
+        return False
+    ticket = event.ticket
+    if event.data.get("clock") == EscalationLevel.Clock.RESPONSE:
+        return ticket.response_breached
+    return ticket.resolution_breached
+
+
 def ticket_url(event: TicketEvent) -> str:
     return settings.GOVDESK_SITE_URL + reverse("ticket_detail", args=[event.ticket.reference])
 
@@ -63,6 +78,11 @@ def ticket_url(event: TicketEvent) -> str:
 def notice_text(kind: str, event: TicketEvent, user: User) -> str:
     ticket = event.ticket
     actor = event.actor.get_full_name() if event.actor else _("GovDesk")
+    if kind == Kind.RECEIVED:
+        return _("We received your report %(reference)s: %(subject)s") % {
+            "reference": ticket.reference,
+            "subject": ticket.subject,
+        }
     if kind == Kind.TICKET_CREATED:
         return _("New ticket %(reference)s for your team: %(subject)s") % {
             "reference": ticket.reference,
@@ -123,36 +143,55 @@ def thread_id(ticket) -> str:
 def outbox_write_ticket_email(*, user: User, kind: str, event: TicketEvent, text: str) -> Outbox:
     """Writes the e-mail that tells `user` of `event`; it is sent after the commit.
 
+    1. News of a ticket for a person who already has a message of it waiting (written less
+       than GOVDESK_EMAIL_GROUP_SECONDS ago, not yet sent) joins that message, which is
+       written again whole: a reply and its "resolved" arrive as one e-mail.
+    2. Otherwise a new message, held for the window when there is one.
+
     Every message of a ticket names the same root in In-Reply-To and References, so mail
     clients thread them together; Auto-Submitted and X-Auto-Response-Suppress keep
     out-of-office replies from coming back as new messages.
     """
     ticket = event.ticket
-    language = user.preferred_language or settings.LANGUAGE_CODE
+    part = {"event": event.pk, "kind": kind, "text": text}
+    window = settings.GOVDESK_EMAIL_GROUP_SECONDS
+    group_key = f"ticket:{ticket.pk}:user:{user.pk}" if window else ""
+    now = timezone.now()
+    if group_key:
+        waiting = (
+            Outbox.objects.select_for_update()
+            .filter(
+                group_key=group_key,
+                state=Outbox.State.PENDING,
+                attempts=0,
+                hold_until__gt=now,
+            )
+            .order_by("-pk")
+            .first()
+        )
+        if waiting is not None:
+            waiting.parts = [*waiting.parts, part]
+            events = TicketEvent.objects.in_bulk([p["event"] for p in waiting.parts])
+            waiting.body_text, waiting.body_html = _ticket_email_bodies(
+                user=user,
+                ticket=ticket,
+                parts=waiting.parts,
+                events=events,
+                reply_to=waiting.headers.get("Reply-To", ""),
+            )
+            waiting.save(update_fields=["parts", "body_text", "body_html"])
+            return waiting
     reply_to = agency_reply_address(ticket)
-    context = {
-        "user": user,
-        "kind": kind,
-        "event": event,
-        "ticket": ticket,
-        "headline": text,
-        "url": ticket_url(event),
-        # Only public words ever reach a mailbox; internal notes never become e-mail.
-        "body": event.body if event.is_public and event.kind == TicketEvent.Kind.REPLY else "",
-        "reopen": kind == Kind.RESOLVED,
-        # "Reply to this e-mail" only where a reply reaches the ticket.
-        "reply_by_email": bool(reply_to),
-    }
-    with translation.override(language):
-        body_text = render_to_string("notifications/email/ticket.txt", context)
-        body_html = render_to_string("notifications/email/ticket.html", context)
+    body_text, body_html = _ticket_email_bodies(
+        user=user, ticket=ticket, parts=[part], events={event.pk: event}, reply_to=reply_to
+    )
     root = thread_id(ticket)
     message_id = (
         f"<ticket-{ticket.reference.lower()}-{event.pk}-{user.pk}@{settings.GOVDESK_MAIL_DOMAIN}>"
     )
     # A line break in a header is refused by the mail library, and the row would fail forever.
     subject = " ".join(f"[{ticket.reference}] {ticket.subject}".split())
-    now = timezone.now()
+    hold_until = now + timedelta(seconds=window) if window else None
     outbox = Outbox.objects.create(
         channel=Outbox.Channel.EMAIL,
         recipient=user,
@@ -166,18 +205,57 @@ def outbox_write_ticket_email(*, user: User, kind: str, event: TicketEvent, text
             "References": root,
             "Auto-Submitted": "auto-generated",
             "X-Auto-Response-Suppress": "OOF, AutoReply",
-            "Content-Language": language,
+            "Content-Language": user.language,
             "X-GovDesk-Ticket": ticket.reference,
             **({"Reply-To": reply_to} if reply_to else {}),
         },
         message_id=message_id,
         ticket=ticket,
         dedupe_key=f"event:{event.pk}:user:{user.pk}:email",
+        group_key=group_key,
+        hold_until=hold_until,
+        parts=[part],
         created_at=now,
-        next_attempt_at=now,
+        next_attempt_at=hold_until or now,
     )
+    # A held row's task finds it waiting and comes back when the window closes.
     transaction.on_commit(lambda: outbox_queue_delivery(outbox.pk))
     return outbox
+
+
+def _ticket_email_bodies(
+    *, user: User, ticket, parts: list[dict], events: dict[int, TicketEvent], reply_to: str
+) -> tuple[str, str]:
+    """The text and HTML of a ticket's e-mail telling each of `parts`, in the person's language."""
+    items = []
+    for part in parts:
+        event = events.get(part["event"])
+        items.append(
+            {
+                "kind": part["kind"],
+                "headline": part["text"],
+                # Only public words ever reach a mailbox; internal notes never become e-mail.
+                "body": event.body
+                if event is not None and event.is_public and event.kind == TicketEvent.Kind.REPLY
+                else "",
+            }
+        )
+    kinds = {part["kind"] for part in parts}
+    context = {
+        "user": user,
+        "ticket": ticket,
+        "items": items,
+        "url": settings.GOVDESK_SITE_URL + reverse("ticket_detail", args=[ticket.reference]),
+        "reopen": Kind.RESOLVED in kinds,
+        "received": Kind.RECEIVED in kinds,
+        # "Reply to this e-mail" only where a reply reaches the ticket.
+        "reply_by_email": bool(reply_to),
+    }
+    with translation.override(user.language):
+        return (
+            render_to_string("notifications/email/ticket.txt", context),
+            render_to_string("notifications/email/ticket.html", context),
+        )
 
 
 def agency_reply_address(ticket) -> str:

@@ -56,8 +56,32 @@ def dashboard(request):
         context.update(
             data=data,
             figures=_agency_figures(data, agency, query),
+            key_figures=_agency_key_figures(data),
         )
     return render(request, "reports/dashboard.html", context)
+
+
+def _agency_key_figures(data) -> list[dict]:
+    """The row of figures the dashboard leads with: the backlog now, then the period's."""
+    totals = data.totals
+    return [
+        {"label": _("open now"), "value": data.open_total},
+        {"label": _("reported in the period"), "value": totals["created"]},
+        {"label": _("resolved in the period"), "value": totals["resolved"]},
+        {"label": _("first responses in time"), "value": totals["response_rate"], "percent": True},
+        {"label": _("resolutions in time"), "value": totals["resolution_rate"], "percent": True},
+    ]
+
+
+def _council_key_figures(data) -> list[dict]:
+    """The Council's row of figures: the government's whole, summed over the agencies shown."""
+    return [
+        {"label": _("agencies shown"), "value": len(data.league)},
+        {"label": _("reported in the period"), "value": sum(d["created"] for d in data.daily)},
+        {"label": _("resolved in the period"), "value": sum(d["resolved"] for d in data.daily)},
+        {"label": _("open now"), "value": sum(row["open"] for row in data.league)},
+        {"label": _("open over 30 days"), "value": sum(row["over_30"] for row in data.league)},
+    ]
 
 
 def _export_url(name: str, query: str, **kwargs) -> str:
@@ -203,6 +227,7 @@ def council(request):
         context.update(
             data=data,
             league_columns=_league_columns(form, request.GET),
+            key_figures=_council_key_figures(data),
             exports={
                 slug: _export_url(f"reports:council_export_{slug}", query)
                 for slug in COUNCIL_TABLES

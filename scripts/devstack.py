@@ -289,7 +289,7 @@ def _exec(command: list[str]) -> int:
 
 DEMO_LOGINS = """\
 GovDesk is running at http://127.0.0.1:{port}/  (Ctrl-C stops the web server, worker and beat)
-
+{mail}
 Demo sign-ins, all with the password govdesk-demo:
   requester@mof.gov.test   requester, Ministry of Finance
   agent@mof.gov.test       agent, Ministry of Finance
@@ -304,27 +304,64 @@ Demo sign-ins, all with the password govdesk-demo:
 """
 
 
+def serve_environment(port: int, data_dir: Path = DEFAULT_DATA_DIR) -> dict[str, str]:
+    """What `serve` adds to the environment: links in e-mail lead to the port it serves on,
+    and e-mail goes to files under the data folder, one line each on the console. A value
+    already set in the environment wins."""
+    wanted = {
+        "SITE_URL": f"http://{LOOPBACK}:{port}",
+        "EMAIL_URL": f"devfiles://{(data_dir / 'mail').resolve()}",
+    }
+    return {name: value for name, value in wanted.items() if not os.environ.get(name)}
+
+
+def _wait_for_worker(env: dict[str, str], *, seconds: float) -> bool:
+    """Whether a Celery worker answered a ping within `seconds`."""
+    deadline = time.monotonic() + seconds
+    ping = [sys.executable, "-m", "celery", "-A", "helpdesk", "inspect", "ping", "--timeout", "2"]
+    while time.monotonic() < deadline:
+        answered = subprocess.run(
+            ping, env=env, cwd=BASE_DIR, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+            check=False,
+        )  # fmt: skip
+        if answered.returncode == 0:
+            return True
+        time.sleep(0.5)
+    return False
+
+
 def _serve(port: int) -> int:
     python = sys.executable
     with embedded_services() as env:
-        env = {**os.environ, **env}
+        added = serve_environment(port)
+        env = {**os.environ, **env, **added}
         manage = [python, str(BASE_DIR / "manage.py")]
         for step in (["migrate", "--no-input"], ["seed_demo"]):
             subprocess.run([*manage, *step], env=env, check=True)
+        # Warnings only: at INFO the worker and beat write a few lines a task, thousands an hour.
         commands = {
             "web": [*manage, "runserver", f"{LOOPBACK}:{port}"],
-            "worker": [python, "-m", "celery", "-A", "helpdesk", "worker", "-l", "INFO",
-                       "--concurrency", "2"],
-            "beat": [python, "-m", "celery", "-A", "helpdesk", "beat", "-l", "INFO",
+            "worker": [python, "-m", "celery", "-A", "helpdesk", "--quiet", "worker",
+                       "-l", "WARNING", "--concurrency", "2"],
+            "beat": [python, "-m", "celery", "-A", "helpdesk", "--quiet", "beat", "-l", "WARNING",
                      "--scheduler", "django_celery_beat.schedulers:DatabaseScheduler"],
         }  # fmt: skip
         children = {
             name: subprocess.Popen(command, env=env, cwd=BASE_DIR, start_new_session=True)
             for name, command in commands.items()
         }
-        with contextlib.suppress(OSError):
+        # The address and sign-ins come last, once all three are up, so nothing buries them.
+        with contextlib.suppress(OSError, RuntimeError):
             _wait_for_port(port, seconds=60)
-        print(DEMO_LOGINS.format(port=port), flush=True)
+        if not _wait_for_worker(env, seconds=60):
+            print("devstack: the worker has not answered yet", file=sys.stderr)
+        mail = (
+            f"Each e-mail sent is a line here, and the whole message a file in "
+            f"{added['EMAIL_URL'].removeprefix('devfiles://')}\n"
+            if "EMAIL_URL" in added
+            else ""
+        )
+        print(DEMO_LOGINS.format(port=port, mail=mail), flush=True)
         try:
             while all(child.poll() is None for child in children.values()):
                 time.sleep(0.5)

@@ -182,11 +182,17 @@ class HolidayForm(forms.Form):
     date = forms.DateField(
         label=gettext_lazy("Date"),
         input_formats=["%Y-%m-%d"],
-        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+        # A text input in the hint's format: a browser's date picker shows the date in the
+        # browser's own format (mm/dd/yyyy), which the hint would contradict.
+        widget=forms.DateInput(
+            attrs={"autocomplete": "off", "spellcheck": "false"}, format="%Y-%m-%d"
+        ),
         help_text=gettext_lazy("Such as 2026-07-26."),
         error_messages={
             "required": gettext_lazy("Enter the date of the holiday."),
-            "invalid": gettext_lazy("Enter a real date, such as 2026-07-26."),
+            "invalid": gettext_lazy(
+                "Enter a real date as year, month and day, such as 2026-07-26."
+            ),
         },
     )
     name = forms.CharField(
@@ -221,7 +227,6 @@ class PolicyForm(forms.Form):
     counting = forms.ChoiceField(
         label=gettext_lazy("The clock counts"),
         choices=COUNTING_CHOICES,
-        widget=forms.RadioSelect,
         error_messages={
             "required": gettext_lazy("Choose how the clock counts."),
             "invalid_choice": gettext_lazy("Choose how the clock counts."),
@@ -240,6 +245,11 @@ class PolicyForm(forms.Form):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
+        if self.prefix:
+            # The page shows every priority as a row of one table; a form cannot wrap a table
+            # row, so each row's controls name their form (`policy-p1`) instead.
+            for field in self.fields.values():
+                field.widget.attrs["form"] = f"policy-{self.prefix}"
         # Messages that name the target, so that the error summary reads on its own.
         for target, name in self.TARGETS.items():
             hours, minutes = self.fields[f"{target}_hours"], self.fields[f"{target}_minutes"]
@@ -263,6 +273,11 @@ class PolicyForm(forms.Form):
                 max_value=_("Enter the minutes of the %(target)s target from 0 to 59.")
                 % {"target": name},
             )
+
+    @property
+    def target_pairs(self) -> list[tuple]:
+        """Each target's hours and minutes, as the table's cells show them."""
+        return [(self[f"{target}_hours"], self[f"{target}_minutes"]) for target in self.TARGETS]
 
     @classmethod
     def initial_from(cls, policy) -> dict:

@@ -185,3 +185,24 @@ def test_it_leaves_service_levels_people_changed_alone(db, settings, capsys):
     assert not Holiday.objects.filter(name="Flag Day").exists()
     assert counts() == first
     assert "nothing new" in capsys.readouterr().out
+
+
+def test_it_leaves_each_demo_person_only_the_recent_notices_unread(
+    db, settings, django_capture_on_commit_callbacks
+):
+    settings.DEBUG = True
+    with django_capture_on_commit_callbacks(execute=True):
+        call_command("seed_demo", "--tickets", "40")
+    pending_work_drain()
+
+    notices = Notice.objects.filter(user__email="requester@mof.gov.test")
+    unread = notices.filter(read_at=None)
+    assert notices.filter(read_at__isnull=False).exists()
+    assert unread.count() < 15
+    two_days_ago = timezone.now() - timedelta(days=2)
+    assert not unread.filter(created_at__lt=two_days_ago).exists()
+    read = notices.filter(read_at__isnull=False)
+    assert all(
+        timedelta(0) < notice.read_at - notice.created_at <= timedelta(minutes=10)
+        for notice in read
+    )

@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from django import forms
-from django.db.models import Case, DateTimeField, F, Q, QuerySet, Value, When
+from django.db.models import Case, DateTimeField, Exists, F, OuterRef, Q, QuerySet, Value, When
 from django.db.models.functions import Coalesce, Least
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -107,12 +107,18 @@ class QueueLists:
     agents: list[User] = field(default_factory=list)
     categories: list[Category] = field(default_factory=list)
 
+    @property
+    def has_own_team(self) -> bool:
+        """Whether the person is on one of the teams listed: the "my teams" view is theirs."""
+        return any(team.is_mine for team in self.teams)
+
 
 def queue_lists(membership: Membership, agency_code: str = "") -> QueueLists:
     """The agency being worked and the lists of its teams, agents and categories.
 
     Agency staff work their membership's agency. A platform admin works every agency, or the
-    one chosen in the agency filter (by code).
+    one chosen in the agency filter (by code). Each team says whether the person is on it
+    (`is_mine`), read in the same query.
     """
     if sees_all_agencies(membership):
         agencies = list(Agency.objects.order_by("name"))
@@ -120,7 +126,12 @@ def queue_lists(membership: Membership, agency_code: str = "") -> QueueLists:
         agency = next((a for a in agencies if a.code == wanted), None)
     else:
         agencies, agency = [], membership.agency
-    teams = Team.objects.select_related("agency").order_by("agency__name", "name")
+    on_team = Team.members.through.objects.filter(team=OuterRef("pk"), user=membership.user_id)
+    teams = (
+        Team.objects.select_related("agency")
+        .annotate(is_mine=Exists(on_team))
+        .order_by("agency__name", "name")
+    )
     categories = Category.objects.select_related("parent").order_by("parent__name", "name")
     if agency is not None:
         teams = teams.filter(agency=agency)

@@ -45,6 +45,25 @@ def known_issues(context):
     }
 
 
+@register.inclusion_tag("incidents/_outages.html", takes_context=True)
+def current_outages(context):
+    """`{% current_outages %}` on the home page: the open major incidents of the services the
+    person may report on, and the listed government services not working as they should.
+    Two queries."""
+    from incidents.models import GovService
+    from incidents.selectors import open_incidents_for_reporter
+
+    request = context["request"]
+    membership = getattr(request, "membership", None)
+    agency_id = membership.agency_id if membership is not None else None
+    return {
+        "incidents": list(open_incidents_for_reporter(request.user, agency_id)),
+        "services": list(
+            GovService.objects.filter(is_listed=True).exclude(state=GovService.State.OPERATIONAL)
+        ),
+    }
+
+
 @register.filter
 def duration(length: timedelta) -> str:
     """A length of time in words: "2 hours 10 minutes"."""

@@ -99,3 +99,42 @@ def test_it_lists_agencies_in_a_fixed_number_of_queries(
         response = client.get("/agencies/")
     assert response.status_code == 200
     assert "National ICT Agency" in response.content.decode()
+
+
+# -- The agency's settings page ----------------------------------------------------------------
+
+
+def test_it_links_every_setting_from_the_agency_settings_page(
+    client, mof_head, django_assert_num_queries
+):
+    client.force_login(mof_head)
+    # 1 session, 1 user, 1 memberships and 1 unread-notices count (header), 1 agency.
+    with django_assert_num_queries(5):
+        response = client.get("/agencies/MOF/settings/")
+    page = response.content.decode()
+    for href in (
+        "/agencies/MOF/teams/",
+        "/agencies/MOF/members/",
+        "/categories/",
+        "/agencies/MOF/calendar/",
+        "/agencies/MOF/service-levels/",
+        "/inbound/",
+        "/agencies/MOF/webhooks/",
+    ):
+        assert f'href="{href}"' in page, href
+    assert '<a href="/agencies/MOF/settings/">Settings</a>' in page  # in the navigation
+
+
+def test_it_hides_the_settings_page_from_an_agent_and_other_agencies(
+    client, mof_agent, moh_head, mof
+):
+    client.force_login(mof_agent)
+    assert client.get("/agencies/MOF/settings/").status_code == 404
+    assert 'href="/agencies/MOF/settings/"' not in client.get("/").content.decode()
+    client.force_login(moh_head)
+    assert client.get("/agencies/MOF/settings/").status_code == 404
+
+
+def test_it_refuses_a_post_to_the_settings_page(client, mof_head):
+    client.force_login(mof_head)
+    assert client.post("/agencies/MOF/settings/").status_code == 405

@@ -1,6 +1,7 @@
 """Agency admins set their agency's working hours, holidays and auto-close; platform admins
 also the national calendar. A refusal changes nothing: the old configuration stays in force."""
 
+import re
 from datetime import date
 
 import pytest
@@ -331,11 +332,22 @@ def test_it_refuses_an_agency_holiday_on_a_national_holiday(signed_in_head, nati
     assert Holiday.objects.count() == 1
 
 
+WRONG_DATE = "Enter a real date as year, month and day, such as 2026-07-26."
+
+
+def test_it_asks_for_the_date_in_the_format_its_hint_shows(signed_in_head, mof):
+    html = page(signed_in_head.get("/agencies/MOF/calendar/"))
+    field = re.search(r'<input [^>]*name="holiday-date"[^>]*>', html).group(0)
+    assert 'type="text"' in field
+    assert "Such as 2026-07-26." in html
+
+
 @pytest.mark.parametrize(
     "fields, message",
     [
-        ({"holiday-date": "2026-02-30"}, "Enter a real date, such as 2026-07-26."),
-        ({"holiday-date": "next Tuesday"}, "Enter a real date, such as 2026-07-26."),
+        ({"holiday-date": "2026-02-30"}, WRONG_DATE),
+        ({"holiday-date": "next Tuesday"}, WRONG_DATE),
+        ({"holiday-date": "07/26/2026"}, WRONG_DATE),  # a browser date picker's format
         ({"holiday-date": None}, "Enter the date of the holiday."),
         ({"holiday-name": "  "}, "Enter the name of the holiday."),
     ],
@@ -430,10 +442,11 @@ def test_it_offers_auto_close_only_on_an_agencys_page(signed_in_admin, mof):
 # -- Links -------------------------------------------------------------------------------------
 
 
-def test_it_links_the_pages_from_home_and_the_team_list(signed_in_head, mof):
-    home = page(signed_in_head.get("/"))
-    assert 'href="/agencies/MOF/calendar/"' in home
-    assert 'href="/agencies/MOF/service-levels/"' in home
+def test_it_links_the_pages_from_the_settings_page_and_the_team_list(signed_in_head, mof):
+    assert 'href="/agencies/MOF/settings/"' in page(signed_in_head.get("/"))
+    settings_page = page(signed_in_head.get("/agencies/MOF/settings/"))
+    assert 'href="/agencies/MOF/calendar/"' in settings_page
+    assert 'href="/agencies/MOF/service-levels/"' in settings_page
     teams = page(signed_in_head.get("/agencies/MOF/teams/"))
     assert 'href="/agencies/MOF/calendar/"' in teams
     assert 'href="/agencies/MOF/service-levels/"' in teams

@@ -161,7 +161,16 @@ def sign_in(page: Page, *, email: str, password: str) -> None:
     form.get_by_role("button", name="Sign in").click()
 
 
+def open_account_menu(page: Page) -> None:
+    """Opens the header's account menu (and, on a narrow screen, the menu around it)."""
+    for menu in ("details.site-menu", "details.account-menu"):
+        summary = page.locator(f"header {menu} > summary")
+        if summary.is_visible() and page.locator(f"header {menu}[open]").count() == 0:
+            summary.click()
+
+
 def sign_out(page: Page) -> None:
+    open_account_menu(page)
     page.locator("header").get_by_role("button", name="Sign out").click()
 
 
@@ -231,6 +240,26 @@ JOURNEY_PAGES = [
     ),
     JourneyPage(
         "members", "People in Ministry of Finance", _goto("/agencies/MOF/members/"), signed_in=True
+    ),
+    JourneyPage(
+        "home-requester",
+        "Welcome, Musu",
+        _goto("/"),
+        signed_in=True,
+        persona="mof_requester",
+        data=("reported_ticket",),
+    ),
+    JourneyPage(
+        "agency-settings",
+        "Settings of Ministry of Finance",
+        _goto("/agencies/MOF/settings/"),
+        signed_in=True,
+    ),
+    JourneyPage(
+        "service-levels",
+        "Service levels of Ministry of Finance",
+        _goto("/agencies/MOF/service-levels/"),
+        signed_in=True,
     ),
     JourneyPage("sign-up", "Sign up", _goto("/accounts/signup/")),
     JourneyPage("password-reset", "Password reset", _goto("/accounts/password/reset/")),
@@ -388,6 +417,9 @@ def visit(open_session, government, request) -> Callable[[JourneyPage], Visit]:
         page = session.new_page()
         if journey_page.prepare:
             journey_page.prepare(page)
+            # The page before fetches its icon after it loads: let that finish, or the
+            # transfer log below would count a body that the next navigation throws away.
+            page.wait_for_load_state("networkidle")
         transfer_log = TransferLog(page)
         journey_page.load(page)
         # Either case: allauth's own headings are in title case ("Sign In"), ours are not.

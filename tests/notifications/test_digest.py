@@ -55,7 +55,7 @@ def test_it_collects_the_waiting_notices_in_one_email_with_links(
     assert digest.to_address == "agent@mof.gov.test"
     assert digest.recipient == digest_reader
     assert digest.dedupe_key == f"digest:{digest_reader.pk}:2026-11-23"
-    assert digest.subject == "Your GovDesk summary for Nov. 23, 2026"
+    assert digest.subject == "Your GovDesk summary for 23 November 2026"
     text = digest.body_text
     assert "Here are 2 pieces of news from GovDesk since your last summary:" in text
     first = text.index("New ticket MOF-000001 for your team: Printer offline")
@@ -222,7 +222,7 @@ def test_it_queues_delivery_after_commit_and_the_email_goes_out(
     assert len(callbacks) == 1
     deliver_all()
     [mail] = [m for m in mailoutbox if m.to == ["agent@mof.gov.test"]]
-    assert mail.subject == "Your GovDesk summary for Nov. 23, 2026"
+    assert mail.subject == "Your GovDesk summary for 23 November 2026"
     assert mail.extra_headers["Auto-Submitted"] == "auto-generated"
     assert mail.alternatives[0].mimetype == "text/html"
     digest.refresh_from_db()

@@ -21,7 +21,7 @@ def parts(message) -> dict[str, str]:
 
 def test_it_names_the_ticket_in_the_subject(open_ticket, deliver_all, smtp_server):
     open_ticket()
-    assert deliver_all() == 2
+    assert deliver_all() == 3  # the team's two, the requester's acknowledgement
     [message] = smtp_server.messages_to("agent@mof.gov.test")
     assert message["Subject"] == "[MOF-000001] Printer offline"
     assert message["To"] == "agent@mof.gov.test"
@@ -38,7 +38,7 @@ def test_it_sends_a_text_and_an_html_part(
             as_agent=True,
         )  # fmt: skip
     deliver_all()
-    [message] = smtp_server.messages_to("requester@mof.gov.test")
+    [_acknowledgement, message] = smtp_server.messages_to("requester@mof.gov.test")
     assert message.get_content_type() == "multipart/alternative"
     bodies = parts(message)
     assert set(bodies) == {"text/plain", "text/html"}
@@ -56,7 +56,9 @@ def test_it_threads_every_message_of_a_ticket_under_one_root(
     with committed():
         services.ticket_assign(ticket=ticket, assignee=mof_agent, actor=mof_agent)
         services.ticket_reply(ticket=ticket, author=ticket.requester, body="It smokes now.")
-    assert deliver_all() == 3  # the team's two about the ticket, the assignee's about the reply
+    # The team's two about the ticket, the requester's acknowledgement, the assignee's about
+    # the reply.
+    assert deliver_all() == 4
     messages = smtp_server.messages_to("agent@mof.gov.test")
     assert len(messages) == 2
     assert {m["In-Reply-To"] for m in messages} == {ROOT}
@@ -116,7 +118,7 @@ def test_it_writes_in_the_recipients_language(
     with committed():
         services.ticket_reply(ticket=ticket, author=mof_agent, body="Bonjour.", as_agent=True)
     deliver_all()
-    [french] = smtp_server.messages_to("requester@mof.gov.test")
+    [_acknowledgement, french] = smtp_server.messages_to("requester@mof.gov.test")
     [english] = smtp_server.messages_to("agent2@mof.gov.test")
     text = parts(french)["text/plain"]
     # French puts a no-break space before a colon.
@@ -151,7 +153,7 @@ def test_it_keeps_a_line_break_in_a_subject_out_of_the_header(
 ):
     # Tickets also come from e-mail and the API, where nothing stops a line break.
     open_ticket(subject="Printer offline\nBcc: someone@example.test")
-    assert deliver_all() == 2
+    assert deliver_all() == 3
     [message] = smtp_server.messages_to("agent@mof.gov.test")
     assert message["Subject"] == "[MOF-000001] Printer offline Bcc: someone@example.test"
     assert message["Bcc"] is None

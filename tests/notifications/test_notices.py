@@ -64,10 +64,36 @@ def test_it_marks_unread_notices_in_words(signed_in_agent, mof_agent):
     notice_for(mof_agent, text="Old news", minutes_ago=5, read=True)
     html = signed_in_agent.get("/notices/").content.decode()
     assert html.count('<strong class="tag">New</strong>') == 1
-    unread_row, read_row = (row.split("</tr>")[0] for row in html.split("<tr>")[2:])
+    unread_row, read_row = notice_rows(html)
     assert "Unread news" in unread_row and "Mark as read" in unread_row
     assert "Old news" in read_row and "Mark as read" not in read_row
-    assert "Read" in read_row
+    assert '<span class="visually-hidden">Read, </span>' in read_row
+
+
+def notice_rows(html: str) -> list[str]:
+    """Each notice's line on the page, in its order."""
+    return [row.split("</li>")[0] for row in html.split('<li class="notice')[1:]]
+
+
+def test_it_shows_each_notice_on_one_line_with_its_ticket_and_time(
+    signed_in_agent, mof_agent, open_ticket, service_desk
+):
+    ticket = open_ticket(subject="Printer offline")
+    Notice.objects.filter(user=mof_agent).delete()
+    notice = notice_for(mof_agent, text="Printer news", ticket=ticket, minutes_ago=5)
+    (row,) = notice_rows(signed_in_agent.get("/notices/").content.decode())
+    assert '<span class="notice-text">Printer news</span>' in row
+    assert f'<a href="/tickets/{ticket.reference}/">{ticket.reference}</a>' in row
+    assert f'<time datetime="{timezone.localtime(notice.created_at).isoformat()}">' in row
+    assert "5\xa0minutes ago</time>" in row
+
+
+def test_it_makes_read_notices_quieter(signed_in_agent, mof_agent):
+    notice_for(mof_agent, text="Unread news")
+    notice_for(mof_agent, text="Old news", minutes_ago=5, read=True)
+    unread_row, read_row = notice_rows(signed_in_agent.get("/notices/").content.decode())
+    assert unread_row.startswith('">')
+    assert read_row.startswith(' notice-read">')
 
 
 def test_it_says_so_when_there_are_no_notices(signed_in_agent):
@@ -194,8 +220,9 @@ def test_it_counts_unread_notices_in_one_query_on_a_page(
     signed_in_agent, mof_agent, django_assert_num_queries
 ):
     notice_for(mof_agent)
-    # 1 session, 1 user, 1 memberships (header), 1 unread count (header).
-    with django_assert_num_queries(4) as queries:
+    # 1 session, 1 user, 1 memberships (header), 1 unread count (header); the home page's own:
+    # 1 the person's open tickets, 1 open major incidents, 1 services not working.
+    with django_assert_num_queries(7) as queries:
         signed_in_agent.get("/")
     counts = [q["sql"] for q in queries.captured_queries if "notifications_notice" in q["sql"]]
     assert len(counts) == 1

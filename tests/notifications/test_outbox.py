@@ -110,7 +110,8 @@ def test_it_gives_a_new_rows_own_task_two_minutes_before_queueing_it_again(messa
     with time_machine.travel(start + timedelta(seconds=90), tick=False):
         assert outbox_requeue_unsent() == 0
     with time_machine.travel(start + timedelta(minutes=2, seconds=1), tick=False):
-        assert outbox_requeue_unsent() == 2  # both agents' messages
+        # Both agents' messages and the requester's acknowledgement.
+        assert outbox_requeue_unsent() == 3
     assert message.pk in queued_outbox_ids()
 
 
@@ -196,7 +197,8 @@ def test_it_loses_no_message_while_the_broker_is_down(
 
     assert ticket.reference == "MOF-000001"
     rows = Outbox.objects.filter(ticket=ticket)
-    assert sorted(rows.values_list("state", "attempts")) == [("pending", 0), ("pending", 0)]
+    # The team's two and the requester's acknowledgement.
+    assert sorted(rows.values_list("state", "attempts")) == [("pending", 0)] * 3
     # The first refusal is enough: the second message does not wait on the dead broker.
     warnings = [
         r.getMessage()
@@ -215,16 +217,17 @@ def test_it_loses_no_message_while_the_broker_is_down(
     worker = request.getfixturevalue("celery_worker_process")
     celery_broker(throwaway_broker.url)
     with time_machine.travel(timezone.now() + timedelta(minutes=3)):
-        assert requeue_unsent() == 2  # beat's periodic run, in this process
+        assert requeue_unsent() == 3  # beat's periodic run, in this process
     message = rows.get(to_address=mof_agent.email)
     deliver_outbox.delay(message.pk)  # a duplicate, as a redelivered task would be
     record_scheduler_heartbeat.delay()  # queued last: once it ran, the worker ran all before
 
     wait_until(lambda: SchedulerHeartbeat.objects.exists(), worker)
-    assert sorted(rows.values_list("state", flat=True)) == ["sent", "sent"]
+    assert sorted(rows.values_list("state", flat=True)) == ["sent"] * 3
     assert len(smtp_server.messages_to("agent@mof.gov.test")) == 1
     assert len(smtp_server.messages_to("agent2@mof.gov.test")) == 1
-    assert len(smtp_server.envelopes) == 2
+    assert len(smtp_server.messages_to("requester@mof.gov.test")) == 1
+    assert len(smtp_server.envelopes) == 3
 
 
 # -- The outbox page -------------------------------------------------------------------------
@@ -266,7 +269,7 @@ def test_it_lists_the_outbox_for_a_platform_admin(admin_client, message, django_
     assert "[MOF-000001] Printer offline" in page
     assert "ConnectionRefusedError: refused" in page
     assert f'action="/outbox/{message.pk}/retry/"' in page
-    assert "2 messages" in page
+    assert "3 messages" in page  # the team's two, the requester's acknowledgement
 
 
 def test_it_lists_a_page_of_many_messages_in_the_same_number_of_queries(

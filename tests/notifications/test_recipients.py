@@ -27,16 +27,18 @@ MONDAY_9AM = datetime(2026, 11, 23, 9, 0, tzinfo=MONROVIA)
 
 
 def told(event: TicketEvent) -> set[tuple[str, str]]:
-    """(e-mail address, kind) of everyone given a notice of `event`."""
-    return set(Notice.objects.filter(event=event).values_list("user__email", "kind"))
+    """(e-mail address, kind) of everyone given a notice of `event`, but the requester's
+    acknowledgement of a new ticket (tested on its own, below)."""
+    notices = Notice.objects.filter(event=event).exclude(kind=Kind.RECEIVED)
+    return set(notices.values_list("user__email", "kind"))
 
 
 def mailed(event: TicketEvent) -> set[str]:
-    """The addresses an e-mail about `event` is written to."""
+    """The addresses an e-mail about `event` is written to, but the acknowledgement's."""
     return set(
-        Outbox.objects.filter(dedupe_key__startswith=f"event:{event.pk}:").values_list(
-            "to_address", flat=True
-        )
+        Outbox.objects.filter(dedupe_key__startswith=f"event:{event.pk}:")
+        .exclude(parts__0__kind=Kind.RECEIVED)
+        .values_list("to_address", flat=True)
     )
 
 
@@ -78,7 +80,11 @@ def test_it_tells_only_the_assignee_when_the_team_assigns_by_round_robin(
     assert told(last_event(ticket, TicketEvent.Kind.ASSIGNEE)) == {
         ("agent@mof.gov.test", Kind.ASSIGNED)
     }
-    assert set(Outbox.objects.values_list("to_address", flat=True)) == {"agent@mof.gov.test"}
+    # The requester's is the acknowledgement of their report.
+    assert set(Outbox.objects.values_list("to_address", flat=True)) == {
+        "agent@mof.gov.test",
+        "requester@mof.gov.test",
+    }
 
 
 def test_it_does_not_tell_a_team_member_who_is_no_longer_staff(
@@ -155,7 +161,7 @@ def test_it_never_tells_a_requester_of_an_internal_note(
         )  # fmt: skip
     assert told(note) == set()
     assert mailed(note) == set()
-    assert not Notice.objects.filter(user=ticket.requester).exists()
+    assert not Notice.objects.filter(user=ticket.requester).exclude(kind=Kind.RECEIVED).exists()
     assert not Outbox.objects.filter(body_text__contains="broke it").exists()
 
 
@@ -208,7 +214,9 @@ def test_it_tells_the_receiving_team_and_the_requester_in_plain_words_of_a_trans
         "MOF-000001 moved to your agency from MOF: Printer offline"
     )
     # The reason is written for the receiving agency, not the requester's mailbox.
-    requester_mail = Outbox.objects.get(to_address="requester@mof.gov.test")
+    requester_mail = Outbox.objects.exclude(parts__0__kind=Kind.RECEIVED).get(
+        to_address="requester@mof.gov.test"
+    )
     assert "network switch" not in requester_mail.body_text
 
 
@@ -224,7 +232,9 @@ def test_it_tells_the_requester_and_watchers_of_the_resolution_with_the_way_to_r
         ("requester@mof.gov.test", Kind.RESOLVED),
         ("watcher@mof.gov.test", Kind.RESOLVED),
     }
-    mail = Outbox.objects.get(to_address="requester@mof.gov.test")
+    mail = Outbox.objects.exclude(parts__0__kind=Kind.RECEIVED).get(
+        to_address="requester@mof.gov.test"
+    )
     assert "If the problem is not solved, reopen the ticket:" in mail.body_text
     assert "http://127.0.0.1:8000/tickets/MOF-000001/" in mail.body_text
 
@@ -349,5 +359,6 @@ def test_it_tells_each_person_once_however_often_an_event_is_handled(open_ticket
     ticket = open_ticket()
     created = last_event(ticket, TicketEvent.Kind.CREATED)
     assert notify_ticket_event(created) == 0
-    assert Notice.objects.filter(event=created).count() == 2
-    assert Outbox.objects.filter(ticket=ticket).count() == 2
+    # The team's two, and the requester's acknowledgement.
+    assert Notice.objects.filter(event=created).count() == 3
+    assert Outbox.objects.filter(ticket=ticket).count() == 3

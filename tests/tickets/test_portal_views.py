@@ -361,7 +361,8 @@ def test_it_shows_a_transfer_in_plain_words(
     )
     client.force_login(mof_requester)
     html = client.get("/tickets/MOF-000001/").content.decode()
-    assert "Moved from MOF to NICTA: Mail server fault" in html
+    assert "NICTA handles this ticket from now on: MOF passed it on. Why: Mail server fault" in html
+    assert "Status changed" not in html
     assert "National ICT Agency (NICTA)" in html
 
 

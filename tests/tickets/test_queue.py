@@ -470,3 +470,56 @@ def test_it_puts_an_exact_reference_first(
     response = agent_client.get(f"/queue/?view=all&q={second.reference}")
     assert references(response)[0] == second.reference
     assert first.reference in references(response)
+
+
+# -- Views offered ----------------------------------------------------------------------------
+
+
+def view_tabs(response) -> list[str]:
+    """The labels of the queue's view tabs, in their order."""
+    nav = re.search(r'<nav class="queue-views".*?</nav>', response.content.decode(), re.S)
+    return re.findall(r"<li><a [^>]+>([^<]+)</a></li>", nav.group(0))
+
+
+def test_it_offers_the_my_teams_view_to_an_agent_on_a_team(
+    agent_client, mof_agent, mof_service_desk
+):
+    mof_service_desk.members.add(mof_agent)
+    assert view_tabs(agent_client.get("/queue/")) == [
+        "Mine",
+        "Unassigned in my teams",
+        "All open in my agency",
+    ]
+
+
+def test_it_offers_no_my_teams_view_to_an_agent_on_no_team(agent_client, mof_service_desk):
+    assert view_tabs(agent_client.get("/queue/")) == ["Mine", "All open in my agency"]
+
+
+def test_it_offers_a_platform_admin_on_no_team_no_my_teams_or_my_agency_view(
+    client, platform_admin, mof_service_desk
+):
+    client.force_login(platform_admin)
+    assert view_tabs(client.get("/queue/")) == ["Mine", "All open"]
+    assert view_tabs(client.get("/queue/?agency=MOF")) == ["Mine", "All open"]
+
+
+def test_it_shows_the_default_view_for_a_my_teams_view_not_offered(
+    client, platform_admin, mof_ticket
+):
+    assert mof_ticket().assignee is None
+    client.force_login(platform_admin)
+    response = client.get("/queue/?view=unassigned")
+    assert response.status_code == 200
+    assert 'aria-current="page">Mine</a>' in response.content.decode()
+    assert references(response) == []
+
+
+def test_it_lists_a_team_members_queue_in_the_same_number_of_queries(
+    agent_client, mof_agent, mof_service_desk, mof_ticket, django_assert_num_queries
+):
+    mof_service_desk.members.add(mof_agent)
+    mof_ticket()
+    response = _queue_queries(agent_client, django_assert_num_queries, "/queue/?view=unassigned")
+    assert len(references(response)) == 1
+    assert "Unassigned in my teams" in view_tabs(response)

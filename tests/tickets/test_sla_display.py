@@ -10,6 +10,7 @@ import time_machine
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
+from accounts.models import User
 from service_levels.models import SLAPolicy
 from tickets import services
 from tickets.models import Ticket, TicketEvent
@@ -100,18 +101,18 @@ def test_it_says_how_long_until_each_clock_is_due(client, clock, mof_requester, 
     clock.shift(dt.timedelta(minutes=50))
     response = get(client, mof_requester, ticket)
     assert clocks(response) == {
-        "First response": "due in 10 minutes (by Tue 24 Nov, 09:00)",
-        "Resolution": "due in 3 hours 10 minutes (by Tue 24 Nov, 12:00)",
+        "First response": "due in 10 minutes (by 24 November 2026, 09:00)",
+        "Resolution": "due in 3 hours 10 minutes (by 24 November 2026, 12:00)",
     }
     page = response.content.decode()
-    assert '<time datetime="2026-11-24T09:00:00+00:00">Tue 24 Nov, 09:00</time>' in page
-    assert '<time datetime="2026-11-24T12:00:00+00:00">Tue 24 Nov, 12:00</time>' in page
+    assert '<time datetime="2026-11-24T09:00:00+00:00">24 November 2026, 09:00</time>' in page
+    assert '<time datetime="2026-11-24T12:00:00+00:00">24 November 2026, 12:00</time>' in page
 
 
 def test_it_shows_the_clocks_to_agents_too(client, clock, mof_agent, ticket):
     assert clocks(get(client, mof_agent, ticket)) == {
-        "First response": "due in 1 hour (by Tue 24 Nov, 09:00)",
-        "Resolution": "due in 4 hours (by Tue 24 Nov, 12:00)",
+        "First response": "due in 1 hour (by 24 November 2026, 09:00)",
+        "Resolution": "due in 4 hours (by 24 November 2026, 12:00)",
     }
 
 
@@ -121,11 +122,19 @@ def test_it_shows_due_times_in_the_handling_agencys_time_zone(
     mof.time_zone = "Africa/Nairobi"  # three hours ahead of UTC
     mof.save(update_fields=["time_zone"])
     response = get(client, mof_requester, ticket)
-    assert clocks(response)["First response"] == "due in 1 hour (by Tue 24 Nov, 12:00)"
+    assert clocks(response)["First response"] == "due in 1 hour (by 24 November 2026, 12:00)"
     page = response.content.decode()
-    assert '<time datetime="2026-11-24T12:00:00+03:00">Tue 24 Nov, 12:00</time>' in page
+    assert '<time datetime="2026-11-24T12:00:00+03:00">24 November 2026, 12:00</time>' in page
     # The rest of the page agrees: reported at 08:00 UTC, 11:00 in Nairobi.
     assert '<time datetime="2026-11-24T11:00:00+03:00">' in page
+
+
+def test_it_writes_due_times_in_french_with_lower_case_months(client, clock, mof_requester, ticket):
+    User.objects.filter(pk=mof_requester.pk).update(preferred_language="fr")
+    response = get(client, mof_requester, ticket)
+    assert clocks(response)["Première réponse"] == (
+        "échéance dans 1 heure (au plus tard le 24 novembre 2026, 09:00)"
+    )
 
 
 def test_it_shows_the_year_of_a_due_time_in_another_year(
@@ -134,14 +143,14 @@ def test_it_shows_the_year_of_a_due_time_in_another_year(
     with time_machine.travel(dt.datetime(2026, 12, 31, 22, 0, tzinfo=dt.UTC), tick=False):
         ticket = open_ticket(mof_requester, printer_category)
         response = get(client, mof_requester, ticket)
-    assert clocks(response)["Resolution"] == "due in 4 hours (by Fri 1 Jan 2027, 02:00)"
+    assert clocks(response)["Resolution"] == "due in 4 hours (by 1 January 2027, 02:00)"
 
 
 def test_it_says_how_long_a_clock_is_overdue(client, clock, mof_requester, ticket):
     clock.shift(dt.timedelta(hours=1, minutes=45))
     assert clocks(get(client, mof_requester, ticket)) == {
-        "First response": "overdue by 45 minutes (was due Tue 24 Nov, 09:00)",
-        "Resolution": "due in 2 hours 15 minutes (by Tue 24 Nov, 12:00)",
+        "First response": "overdue by 45 minutes (was due 24 November 2026, 09:00)",
+        "Resolution": "due in 2 hours 15 minutes (by 24 November 2026, 12:00)",
     }
 
 
@@ -151,7 +160,7 @@ def test_it_says_the_first_response_was_met(client, clock, mof_requester, mof_ag
     clock.shift(dt.timedelta(hours=1))
     assert clocks(get(client, mof_requester, ticket)) == {
         "First response": "met (answered after 50 minutes)",
-        "Resolution": "due in 2 hours 10 minutes (by Tue 24 Nov, 12:00)",
+        "Resolution": "due in 2 hours 10 minutes (by 24 November 2026, 12:00)",
     }
 
 
@@ -184,7 +193,7 @@ def test_it_says_a_paused_clock_waits_for_the_requester(
     clock.shift(dt.timedelta(minutes=30))
     services.ticket_update(ticket=ticket, actor=mof_agent, status=Ticket.Status.PENDING)
     clock.shift(dt.timedelta(hours=3))
-    paused = "paused since Tue 24 Nov, 08:30 while waiting for the requester"
+    paused = "paused since 24 November 2026, 08:30 while waiting for the requester"
     response = get(client, mof_requester, ticket)
     assert clocks(response) == {"First response": paused, "Resolution": paused}
     assert '<time datetime="2026-11-24T08:30:00+00:00">' in response.content.decode()
@@ -198,8 +207,8 @@ def test_it_counts_on_from_where_it_paused(client, clock, mof_requester, mof_age
     client.post(f"/tickets/{ticket.reference}/reply/", {"body": "Here is the error code."})
     # 30 minutes used before the pause: 30 left for the response, 3 1/2 hours to resolve.
     assert clocks(get(client, mof_requester, ticket)) == {
-        "First response": "due in 30 minutes (by Tue 24 Nov, 12:00)",
-        "Resolution": "due in 3 hours 30 minutes (by Tue 24 Nov, 15:00)",
+        "First response": "due in 30 minutes (by 24 November 2026, 12:00)",
+        "Resolution": "due in 3 hours 30 minutes (by 24 November 2026, 15:00)",
     }
 
 
@@ -304,12 +313,12 @@ def test_it_shows_agents_when_the_due_times_were_set_and_recomputed(
     services.ticket_update(ticket=ticket, actor=mof_agent, status=Ticket.Status.OPEN)
     text = page_text(get(client, mof_agent, ticket))
     assert (
-        "Service level: due times set. First response due by Tue 24 Nov, 09:00. "
-        "Resolution due by Tue 24 Nov, 12:00."
+        "Service level: due times set. First response due by 24 November 2026, 09:00. "
+        "Resolution due by 24 November 2026, 12:00."
     ) in text
     assert (
         "Service level: due times recomputed (the clock started again). First response due by "
-        "Tue 24 Nov, 10:00. Resolution due by Tue 24 Nov, 13:00."
+        "24 November 2026, 10:00. Resolution due by 24 November 2026, 13:00."
     ) in text
 
 
@@ -324,7 +333,7 @@ def test_it_leaves_an_answered_first_response_out_of_later_entries(
     text = page_text(get(client, mof_agent, ticket))
     assert (
         "Service level: due times recomputed (the clock started again). Resolution due by "
-        "Tue 24 Nov, 13:00."
+        "24 November 2026, 13:00."
     ) in text
 
 

@@ -18,11 +18,12 @@ from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from django import template
-from django.utils import dateformat, timezone
+from django.utils import timezone
 from django.utils.html import format_html
 from django.utils.translation import gettext as _
-from django.utils.translation import ngettext, pgettext
+from django.utils.translation import ngettext
 
+from core.templatetags.moments import moment_text
 from service_levels.models import EscalationLevel, Priority
 from tickets.models import Ticket, TicketEvent
 
@@ -68,17 +69,12 @@ def duration_words(length: timedelta, *, short: bool = False) -> str:
     return words[0]
 
 
-def _when(moment: datetime, now: datetime, zone=None) -> dict:
-    """A moment for a <time> element: machine-readable, and in words in the given time zone
-    (else the active one), with the year only when it is not the year of `now`."""
-    local = timezone.localtime(moment, zone)
-    if local.year == timezone.localtime(now, zone).year:
-        # Translators: a due time within this year, in Django's date format, e.g. "Tue 24 Nov,
-        # 10:30". Reorder to suit; backslash-escape letters meant literally.
-        fmt = pgettext("service level moment", "D j M, H:i")
-    else:
-        fmt = pgettext("service level moment, another year", "D j M Y, H:i")
-    return {"iso": local.isoformat(), "text": dateformat.format(local, fmt)}
+def _when(moment: datetime, zone=None) -> dict:
+    """A moment for a <time> element: machine-readable, and in the house words of
+    core.templatetags.moments, in the given time zone (else the active one)."""
+    zone = zone or timezone.get_current_timezone()
+    with timezone.override(zone):
+        return {"iso": timezone.localtime(moment).isoformat(), "text": moment_text(moment)}
 
 
 def _now(context) -> datetime:
@@ -111,19 +107,19 @@ def _running(label: str, due: datetime | None, breached: bool, ticket: Ticket, n
     """A clock still counting, or paused: how long is left, or how long it is overdue."""
     if ticket.sla_paused_since is not None:
         return ClockShown(
-            label, _paused_phrase(ticket), "paused", at=_when(ticket.sla_paused_since, now, zone)
+            label, _paused_phrase(ticket), "paused", at=_when(ticket.sla_paused_since, zone)
         )
     if due is None:
         return ClockShown(label, "unset", "unset")
     if now > due:
         return ClockShown(
-            label, "overdue", "late", duration=duration_words(now - due), at=_when(due, now, zone)
+            label, "overdue", "late", duration=duration_words(now - due), at=_when(due, zone)
         )
     if breached:
         # Marked breached by an escalation level set below 100 %: say so, not "due in".
-        return ClockShown(label, "breached_early", "late", at=_when(due, now, zone))
+        return ClockShown(label, "breached_early", "late", at=_when(due, zone))
     return ClockShown(
-        label, "due", "running", duration=duration_words(due - now), at=_when(due, now, zone)
+        label, "due", "running", duration=duration_words(due - now), at=_when(due, zone)
     )
 
 
@@ -231,11 +227,10 @@ def sla_event(event: TicketEvent) -> dict:
     if answered is not None and answered <= event.created_at:
         response = None
     resolution = _parse(event.data.get("resolution_due_at"))
-    # The year is shown when it is not the entry's own.
     return {
         "summary": summary,
-        "response": _when(response, event.created_at) if response else None,
-        "resolution": _when(resolution, event.created_at) if resolution else None,
+        "response": _when(response) if response else None,
+        "resolution": _when(resolution) if resolution else None,
     }
 
 

@@ -1,4 +1,8 @@
-"""Filters for the ticket page: bodies in light Markdown, and history entries in plain words."""
+"""Filters for the ticket page: bodies in light Markdown, and history entries in plain words.
+
+Staff read every entry as it was recorded; a requester (and anyone else outside the handling
+agency) reads the entries meant for them, written for them: names, never staff addresses.
+"""
 
 from django import template
 from django.utils.translation import gettext as _
@@ -161,3 +165,63 @@ def event_summary(event: TicketEvent) -> str:
 def event_has_body(event: TicketEvent) -> bool:
     """Whether the entry's body is a message to show (a transfer's reason is in its summary)."""
     return bool(event.body) and event.kind in (Kind.REPLY, Kind.NOTE)
+
+
+def _public_created(data: dict) -> str:
+    channel = data.get("channel")
+    if data.get("on_behalf_of"):
+        text = _("Logged by the service desk on your behalf.")
+    elif channel and channel != Ticket.Channel.WEB:
+        text = _("Reported by %(channel)s.") % {"channel": _label(Ticket.Channel, channel)}
+    else:
+        text = _("Reported the problem.")
+    if data.get("agency"):
+        text += " " + _("Sent to %(agency)s.") % {"agency": data["agency"]}
+    return text
+
+
+def _public_transfer(data: dict, body: str) -> str:
+    text = _("%(new)s handles this ticket from now on: %(old)s passed it on.") % {
+        "old": data.get("old", "?"),
+        "new": data.get("new", "?"),
+    }
+    if body:
+        text += " " + _("Why: %(reason)s") % {"reason": body}
+    return text
+
+
+def _public_watcher(event: TicketEvent) -> str:
+    # The address the requester typed is theirs to read; one a member of staff added is not.
+    if event.actor_id and event.actor_id == event.ticket.requester_id:
+        return _("%(email)s now follows this ticket.") % {"email": event.data.get("new")}
+    return _("Someone else now follows this ticket.")
+
+
+_DESCRIBE_PUBLIC = {
+    **_DESCRIBE,
+    Kind.CREATED: lambda e: _public_created(e.data),
+    Kind.TRANSFER: lambda e: _public_transfer(e.data, e.body),
+    Kind.WATCHER: lambda e: _public_watcher(e),
+}
+
+
+@register.filter
+def event_summary_for_requester(event: TicketEvent) -> str:
+    """What a history entry did, as the requester reads it."""
+    describe = _DESCRIBE_PUBLIC.get(event.kind)
+    return describe(event) if describe else ""
+
+
+@register.filter
+def event_author_for_requester(event: TicketEvent) -> str:
+    """Who did it, as the requester reads it: a name, or the service desk; a staff member's
+    e-mail address never. Requesters and their colleagues are named as they named themselves."""
+    actor = event.actor
+    if actor is None:
+        return _("GovDesk (automatic)")
+    if actor.full_name:
+        return actor.full_name
+    from_the_agency = event.kind != Kind.REPLY or event.data.get("by_agent")
+    if actor.pk == event.ticket.requester_id or not from_the_agency:
+        return actor.email
+    return _("The service desk")

@@ -80,6 +80,20 @@ def queue(request):
     lists = filters.queue_lists(request.membership, request.GET.get("agency", ""))
     form = filters.QueueFilterForm(request.GET, lists=lists)
     values = form.values()
+    # "My teams" and "my agency" mean nothing to someone on no team or in no agency, such as
+    # a platform admin: the teams were read for the filter anyway, saying which are theirs.
+    offered = [
+        (value, label)
+        for value, label in filters.QueueView.choices
+        if value != filters.QueueView.UNASSIGNED or lists.has_own_team
+    ]
+    if request.membership.agency_id is None:
+        offered = [
+            (value, _("All open") if value == filters.QueueView.ALL else label)
+            for value, label in offered
+        ]
+    if values["view"] not in dict(offered):
+        values["view"] = filters.QueueView.default
     # One moment for the whole page: the "Due within 1 hour" filter and every row's "Due".
     now = timezone.now()
     tickets = filters.queue_tickets(
@@ -92,7 +106,7 @@ def queue(request):
     page = Paginator(tickets, filters.PAGE_SIZE).get_page(request.GET.get("page"))
     views = [
         {"value": value, "label": label, "current": value == values["view"]}
-        for value, label in filters.QueueView.choices
+        for value, label in offered
     ]
     return render(
         request,

@@ -6,7 +6,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
-from django.db.models import Prefetch, QuerySet
+from django.db.models import Prefetch, Q, QuerySet
 from django.http import FileResponse, Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -29,12 +29,26 @@ def _get_ticket(request, reference: str) -> Ticket:
     return selectors.ticket_get_for_user(request.user, request.membership, reference)
 
 
+# Steps of the agency's own work: staff see them, the people it works for do not. A transfer
+# puts the ticket back to New, and the transfer's own entry already says what happened.
+# (Containment, not a key comparison: a missing key would make NOT (...) unknown, and hide
+# every other status change.)
+_NOT_FOR_REQUESTERS = Q(
+    kind__in=[
+        TicketEvent.Kind.ASSIGNEE,
+        TicketEvent.Kind.TEAM,
+        TicketEvent.Kind.SLA,
+        TicketEvent.Kind.ESCALATION,
+    ]
+) | Q(kind=TicketEvent.Kind.STATUS, data__contains={"reason": "transferred"})
+
+
 def _timeline(ticket: Ticket, *, internal: bool) -> QuerySet[TicketEvent]:
     """The ticket's history with who did what and the files of each entry: two queries."""
     events = ticket.events.select_related("actor").prefetch_related(
         Prefetch("attachments", queryset=Attachment.objects.order_by("created_at", "pk"))
     )
-    return events if internal else events.filter(is_public=True)
+    return events if internal else events.filter(is_public=True).exclude(_NOT_FOR_REQUESTERS)
 
 
 def _own_and_watched(request) -> QuerySet[Ticket]:

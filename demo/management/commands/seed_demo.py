@@ -15,6 +15,7 @@ from django.conf import settings
 from django.contrib.auth.hashers import make_password
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
+from django.db.models import F
 from django.utils import timezone
 
 from accounts.models import AGENCY_STAFF_ROLES, Membership, Role, User
@@ -30,6 +31,9 @@ DEMO_PASSWORD = "govdesk-demo"  # noqa: S105 - published in README.md, refused w
 DEMO_TIME_ZONE = "Africa/Monrovia"
 DEMO_TICKETS = 200
 DEMO_DAYS = 60
+# Demo notices older than this are seeded as read, this long after they arrived.
+NOTICES_UNREAD_FOR = timedelta(days=2)
+NOTICE_READ_AFTER = timedelta(minutes=10)
 # The same tickets, subjects, statuses and times (relative to now) on every machine.
 DEMO_RANDOM_SEED = 2025
 
@@ -312,7 +316,22 @@ class Command(BaseCommand):
             # The demo history is weeks old: apply its escalations now, as notices only,
             # rather than mail them all at the first sweep of `make run`.
             escalation_sweep(quiet=QUIET)
+            # After the subscribers' own callbacks, which write the notices of the history.
+            transaction.on_commit(_read_old_demo_notices)
         return created
+
+
+def _read_old_demo_notices() -> int:
+    """Marks the demo people's notices older than a couple of days read, a few minutes after
+    each arrived, as if they had kept up: each starts with the few recent ones unread, not
+    weeks of history."""
+    from notifications.models import Notice
+
+    return Notice.objects.filter(
+        user__email__in=[p[0] for p in PEOPLE],
+        read_at__isnull=True,
+        created_at__lt=timezone.now() - NOTICES_UNREAD_FOR,
+    ).update(read_at=F("created_at") + NOTICE_READ_AFTER)
 
 
 def _time_travel():
