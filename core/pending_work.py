@@ -33,7 +33,11 @@ DRAIN_BATCH = 100
 MAX_BACKOFF = timedelta(hours=1)
 
 Handler = Callable[[dict], None]
+BatchHandler = Callable[[list[dict]], None]
 _handlers: dict[str, Handler] = {}
+# Topics whose handler takes every due row's payload at once: a drain of a thousand rows of
+# one topic is then one call (the dashboards' refresh of many tickets in one pass).
+_batch_handlers: dict[str, BatchHandler] = {}
 
 
 class Run(StrEnum):
@@ -41,11 +45,20 @@ class Run(StrEnum):
     TASK = "task"
 
 
-def pending_work_handler(topic: str, handler: Handler) -> None:
-    """Registers the handler of a topic; an app calls it from its `AppConfig.ready`."""
+def pending_work_handler(
+    topic: str, handler: Handler, *, batch: BatchHandler | None = None
+) -> None:
+    """Registers the handler of a topic; an app calls it from its `AppConfig.ready`.
+
+    `batch`, if given, does the work of several rows of the topic in one call; the drain uses
+    it for the rows of one topic it holds together, and falls back to `handler` row by row
+    when the batch fails, so one bad row holds up no other.
+    """
     if _handlers.get(topic, handler) is not handler:
         raise ValueError(f"Pending-work topic {topic!r} already has a handler")
     _handlers[topic] = handler
+    if batch is not None:
+        _batch_handlers[topic] = batch
 
 
 def pending_work_record(*, items: Iterable[tuple[str, dict, Run]]) -> list[int]:
@@ -101,8 +114,8 @@ def pending_work_drain(
             if failed:
                 rows = rows.exclude(pk__in=failed)
             rows = list(rows.order_by("pk")[:batch])
-            done = []
-            for row in rows:
+            done = _drain_batches(rows)
+            for row in (row for row in rows if row.pk not in done):
                 handler = _handlers.get(row.topic)
                 try:
                     if handler is None:
@@ -116,11 +129,33 @@ def pending_work_drain(
                     failed.add(row.pk)
                     _postpone(row, error, now)
                     continue
-                done.append(row.pk)
+                done.add(row.pk)
             PendingWork.objects.filter(pk__in=done).delete()
             done_count += len(done)
         if len(rows) < batch:
             return done_count
+
+
+def _drain_batches(rows: list[PendingWork]) -> set[int]:
+    """Does, topic by topic, the rows whose topic has a batch handler, each topic in one call
+    and one savepoint; returns the ids done. A topic whose batch fails is left to the row by
+    row pass, which finds the row at fault."""
+    by_topic: dict[str, list[PendingWork]] = {}
+    for row in rows:
+        if row.topic in _batch_handlers:
+            by_topic.setdefault(row.topic, []).append(row)
+    done: set[int] = set()
+    for topic, topic_rows in by_topic.items():
+        if len(topic_rows) < 2:
+            continue
+        try:
+            with transaction.atomic():
+                _batch_handlers[topic]([row.payload for row in topic_rows])
+        except Exception:
+            logger.exception("A batch of %s rows of %s failed; trying each", len(topic_rows), topic)
+            continue
+        done.update(row.pk for row in topic_rows)
+    return done
 
 
 def _postpone(row: PendingWork, error: Exception, now) -> None:

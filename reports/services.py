@@ -57,7 +57,7 @@ def rollups_refresh_for_events(events, quiet) -> None:
 def rollups_refresh_pending() -> int:
     """Does every refresh still pending now, rather than when a worker or the periodic drain
     gets to it; returns how many publications it handled."""
-    return pending_work_drain(topic=subscriber_topic(SUBSCRIBER))
+    return pending_work_drain(topic=subscriber_topic(SUBSCRIBER), batch=REFRESH_BATCH)
 
 
 # -- Facts -------------------------------------------------------------------------------------

@@ -68,7 +68,7 @@ def subscribe(
     if _subscribers.get(name, subscriber) != subscriber:
         raise ValueError(f"Ticket-event subscriber {name!r} is already registered")
     _subscribers[name] = subscriber
-    pending_work_handler(subscriber_topic(name), _deliver)
+    pending_work_handler(subscriber_topic(name), _deliver, batch=_deliver_batch)
 
 
 def subscriber_topic(name: str) -> str:
@@ -125,6 +125,16 @@ def events_publish(
             payload = {"subscriber": subscriber.name, "events": ids, "quiet": str(quiet)}
             items.append((subscriber_topic(subscriber.name), payload, run or subscriber.run))
     return len(pending_work_record(items=items))
+
+
+def _deliver_batch(payloads: list[dict]) -> None:
+    """Several publications to one subscriber, as few calls as their quiet levels allow: the
+    events of each level together, in their order."""
+    by_quiet: dict[str, list[int]] = {}
+    for payload in payloads:
+        by_quiet.setdefault(payload.get("quiet", Quiet.NONE), []).extend(payload["events"])
+    for quiet, event_ids in by_quiet.items():
+        _deliver({"subscriber": payloads[0]["subscriber"], "events": event_ids, "quiet": quiet})
 
 
 def _deliver(payload: dict) -> None:

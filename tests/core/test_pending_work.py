@@ -47,6 +47,7 @@ def fail(payload: dict) -> None:
 def handlers(monkeypatch):
     """The registry as the apps left it, plus what a test registers, forgotten afterwards."""
     monkeypatch.setattr(pending_work, "_handlers", dict(pending_work._handlers))
+    monkeypatch.setattr(pending_work, "_batch_handlers", dict(pending_work._batch_handlers))
 
 
 @pytest.fixture
@@ -232,3 +233,31 @@ def test_it_does_each_row_once_when_two_drains_run_at_once():
     assert all(counts.values())  # both did some of the work
     assert sum(counts.values()) == rows
     assert not PendingWork.objects.exists()
+
+
+def test_it_hands_a_topics_rows_to_its_batch_handler_in_one_call(db):
+    calls = []
+    pending_work_handler(
+        "test.batched", lambda payload: calls.append([payload]), batch=calls.append
+    )
+    with transaction.atomic():
+        pending_work_record(items=[("test.batched", {"n": n}, Run.TASK) for n in range(5)])
+    assert pending_work_drain(topic="test.batched") == 5
+    assert calls == [[{"n": n} for n in range(5)]]  # one call for the five
+    assert not PendingWork.objects.filter(topic="test.batched").exists()
+
+
+def test_it_falls_back_row_by_row_when_a_batch_fails(db):
+    def batch(payloads):
+        raise ValueError("one of these is bad")
+
+    def one(payload):
+        if payload["n"] == 2:
+            raise ValueError("bad")
+
+    pending_work_handler("test.batch_fails", one, batch=batch)
+    with transaction.atomic():
+        pending_work_record(items=[("test.batch_fails", {"n": n}, Run.TASK) for n in range(4)])
+    assert pending_work_drain(topic="test.batch_fails") == 3
+    [left] = PendingWork.objects.filter(topic="test.batch_fails")
+    assert left.payload == {"n": 2} and left.attempts == 1
