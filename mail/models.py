@@ -4,6 +4,8 @@ from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from core.stored_secrets import StoredSecretUnreadable, secret_open, secret_seal
+
 
 class Outbox(models.Model):
     """A message to send, written in the same transaction as the change it reports.
@@ -75,31 +77,8 @@ class Outbox(models.Model):
         return f"{self.to_address}: {self.subject}"
 
 
-class MailboxPasswordUnreadable(Exception):
+class MailboxPasswordUnreadable(StoredSecretUnreadable):
     """The stored password was encrypted with a key GovDesk no longer has."""
-
-
-def stored_secret_fernet():
-    """Encrypts with INBOUND_MAIL_KEY (else a key derived from SECRET_KEY); decrypts with that
-    and the keys of SECRET_KEY_FALLBACKS, so a rotated SECRET_KEY does not lose passwords."""
-    import base64
-
-    from cryptography.fernet import Fernet, MultiFernet
-    from cryptography.hazmat.primitives import hashes
-    from cryptography.hazmat.primitives.kdf.hkdf import HKDF
-
-    def derived(secret: str) -> Fernet:
-        key = HKDF(
-            algorithm=hashes.SHA256(),
-            length=32,
-            salt=b"govdesk.notifications.InboundMailbox",
-            info=b"imap password",
-        ).derive(secret.encode())
-        return Fernet(base64.urlsafe_b64encode(key))
-
-    keys = [Fernet(settings.INBOUND_MAIL_KEY)] if settings.INBOUND_MAIL_KEY else []
-    keys += [derived(secret) for secret in [settings.SECRET_KEY, *settings.SECRET_KEY_FALLBACKS]]
-    return MultiFernet(keys)
 
 
 class InboundMailbox(models.Model):
@@ -168,21 +147,17 @@ class InboundMailbox(models.Model):
     def password(self) -> str:
         if not self.password_encrypted:
             return ""
-        from cryptography.fernet import InvalidToken
-
-        try:
-            return stored_secret_fernet().decrypt(self.password_encrypted.encode()).decode()
-        except InvalidToken:
-            raise MailboxPasswordUnreadable(
+        return secret_open(
+            self.password_encrypted,
+            unreadable=MailboxPasswordUnreadable(
                 "The stored password cannot be decrypted: SECRET_KEY or INBOUND_MAIL_KEY "
                 "changed. Enter the mailbox password again."
-            ) from None
+            ),
+        )
 
     @password.setter
     def password(self, value: str) -> None:
-        self.password_encrypted = (
-            stored_secret_fernet().encrypt(value.encode()).decode() if value else ""
-        )
+        self.password_encrypted = secret_seal(value) if value else ""
 
 
 class InboundMessage(models.Model):

@@ -4,7 +4,8 @@ from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
-from mail.models import MailboxPasswordUnreadable, Outbox, stored_secret_fernet
+from core.stored_secrets import StoredSecretUnreadable, secret_open, secret_seal
+from mail.models import Outbox
 
 
 class WebhookEvent(models.TextChoices):
@@ -47,19 +48,17 @@ class WebhookEndpoint(models.Model):
 
     @property
     def secret(self) -> str:
-        from cryptography.fernet import InvalidToken
-
-        try:
-            return stored_secret_fernet().decrypt(self.secret_encrypted.encode()).decode()
-        except InvalidToken:
-            raise MailboxPasswordUnreadable(
+        return secret_open(
+            self.secret_encrypted,
+            unreadable=StoredSecretUnreadable(
                 "The webhook secret cannot be decrypted: SECRET_KEY or INBOUND_MAIL_KEY "
                 "changed. Give the endpoint a new secret."
-            ) from None
+            ),
+        )
 
     @secret.setter
     def secret(self, value: str) -> None:
-        self.secret_encrypted = stored_secret_fernet().encrypt(value.encode()).decode()
+        self.secret_encrypted = secret_seal(value)
 
 
 class WebhookDelivery(models.Model):
