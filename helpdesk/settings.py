@@ -75,8 +75,13 @@ INSTALLED_APPS = [
     "mail",
     "notifications",
     "webhooks",
-    "reports",
+    "knowledge",
+    "satisfaction",
+    "workspace",
     "incidents",
+    "channels",
+    "reports",
+    "privacy",
     "demo",
 ]
 

@@ -134,6 +134,8 @@ class Ticket(models.Model):
         EMAIL = "email", _("E-mail")
         API = "api", _("API")
         PHONE = "phone", _("Phone")
+        SMS = "sms", _("SMS")
+        USSD = "ussd", _("USSD")
 
     CLOSED_STATUSES = (Status.RESOLVED, Status.CLOSED)
 
@@ -327,6 +329,10 @@ class TicketEvent(models.Model):
         SLA = "sla", _("Service level changed")
         ESCALATION = "escalation", _("Escalated")
         INCIDENT = "incident", _("Major incident")
+        TIME = "time", _("Time recorded")
+        SATISFACTION = "satisfaction", _("Satisfaction answered")
+        REDACTED = "redacted", _("Message redacted")
+        PERSONAL_DATA = "personal_data", _("Personal data removed")
 
     ticket = models.ForeignKey(Ticket, on_delete=models.PROTECT, related_name="events")
     kind = models.CharField(max_length=20, choices=Kind.choices)
