@@ -210,6 +210,20 @@ class TicketUpdateForm(forms.Form):
         }
 
 
+class TakeForm(forms.Form):
+    """ "Assign to me" on a colleague's ticket, confirmed: the version the person saw."""
+
+    version = forms.IntegerField(
+        widget=forms.HiddenInput,
+        min_value=1,
+        error_messages={
+            "required": _("Reload the ticket and try again."),
+            "invalid": _("Reload the ticket and try again."),
+            "min_value": _("Reload the ticket and try again."),
+        },
+    )
+
+
 class TransferForm(forms.Form):
     to_agency = ObjectChoiceField(label=_("Agency"), empty_label=_("Choose an agency"))
     reason = forms.CharField(
@@ -262,3 +276,30 @@ class LinkForm(forms.Form):
     def __init__(self, *args, **kwargs):
         kwargs.setdefault("auto_id", "agent-link-%s")
         super().__init__(*args, **kwargs)
+
+
+class MinutesField(forms.IntegerField):
+    """Optional minutes spent, recorded with a reply or note: 1 to 1,440 (a day)."""
+
+    def __init__(self, **kwargs):
+        kwargs.setdefault("label", _("Time spent (minutes)"))
+        kwargs.setdefault("required", False)
+        kwargs.setdefault("min_value", 1)
+        kwargs.setdefault("max_value", 24 * 60)
+        kwargs.setdefault("help_text", _("Optional. Up to 1,440 minutes (24 hours)."))
+        kwargs.setdefault(
+            "error_messages",
+            {
+                "invalid": _("Enter the minutes as a whole number."),
+                "min_value": _("Enter at least 1 minute, or leave it empty."),
+                "max_value": _("Enter at most 1,440 minutes (24 hours) for one entry."),
+            },
+        )
+        super().__init__(**kwargs)
+
+    def widget_attrs(self, widget):
+        # A number pad on phones, without the browser's own range messages.
+        attrs = super().widget_attrs(widget)
+        attrs.pop("min", None)
+        attrs.pop("max", None)
+        return {**attrs, "inputmode": "numeric"}

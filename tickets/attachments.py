@@ -9,27 +9,35 @@ Storing happens in the same transaction as the ticket change the files belong to
 written to storage are removed again if that transaction fails.
 """
 
+import io
 import re
 import secrets
 import unicodedata
+import warnings
 import zipfile
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
+from django.core.files.base import ContentFile
 from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
 from django.template.defaultfilters import filesizeformat
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
+from PIL import Image, ImageOps
 
 from accounts.models import User
 from tickets import services
 from tickets.models import Attachment, Ticket, TicketEvent
 
 NAME_MAX_LENGTH = 120
+# Previews fit in this box; pictures of more pixels than this get none.
+PREVIEW_BOX = (320, 320)
+PREVIEW_MAX_SOURCE_PIXELS = 40_000_000
+PREVIEWED_TYPES = frozenset({"image/png", "image/jpeg", "image/gif", "image/webp"})
 _EXTENSION_MAX_LENGTH = 10
 _UNSAFE_NAME_CHARACTERS = re.compile(r'[\\/:*?"<>|]')
 _WHITESPACE = re.compile(r"\s+")
@@ -215,6 +223,8 @@ def attachments_save(
             # The stored name comes from the model's upload_to: the token, never the upload's.
             attachment.file.save(attachment.token, checked.upload, save=False)
             saved.append(attachment)
+            if checked.content_type in PREVIEWED_TYPES:
+                attachment_preview_make(attachment, checked.upload)
             attachment.save()
     except BaseException:
         _remove_stored(saved)
@@ -224,8 +234,43 @@ def attachments_save(
 
 def _remove_stored(attachments: list[Attachment]) -> None:
     for attachment in attachments:
-        if attachment.file.name:
-            attachment.file.storage.delete(attachment.file.name)
+        for stored in (attachment.file, attachment.preview):
+            if stored.name:
+                stored.storage.delete(stored.name)
+
+
+def attachment_preview_make(attachment: Attachment, upload: UploadedFile) -> bool:
+    """Draws a small preview of a picture beside its file, and notes its dimensions.
+
+    A picture that is damaged, or whose dimensions are absurd (a small file can claim
+    100,000 x 100,000 pixels and take gigabytes to decode), gets no preview: it is still
+    attached and downloaded as it is. Only the header is read before that check.
+    """
+    upload.seek(0)
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("error", Image.DecompressionBombWarning)
+            with Image.open(upload) as image:
+                width, height = image.size
+                if width * height > PREVIEW_MAX_SOURCE_PIXELS:
+                    return False
+                image.seek(0)  # the first frame of an animation
+                image.draft("RGB", PREVIEW_BOX)  # a JPEG decodes straight to a smaller size
+                preview = ImageOps.exif_transpose(image)
+                preview.thumbnail(PREVIEW_BOX)
+                if preview.mode not in ("RGB", "RGBA"):
+                    preview = preview.convert("RGBA" if "transparency" in image.info else "RGB")
+                content = io.BytesIO()
+                preview.save(content, format="WEBP", quality=80)
+    except (OSError, ValueError, Image.DecompressionBombError, Image.DecompressionBombWarning):
+        return False
+    finally:
+        upload.seek(0)
+    attachment.width, attachment.height = width, height
+    attachment.preview.save(
+        f"{attachment.file.name}.preview.webp", ContentFile(content.getvalue()), save=False
+    )
+    return True
 
 
 def ticket_create_with_attachments(*, files: list[CheckedFile], **fields) -> Ticket:
@@ -263,13 +308,19 @@ def ticket_reply_with_attachments(
     files: list[CheckedFile],
     internal: bool = False,
     as_agent: bool = False,
+    minutes: int | None = None,
 ) -> TicketEvent:
     """services.ticket_reply, then the files on the reply or note, all or nothing."""
     saved: list[Attachment] = []
     try:
         with transaction.atomic():
             event = services.ticket_reply(
-                ticket=ticket, author=author, body=body, internal=internal, as_agent=as_agent
+                ticket=ticket,
+                author=author,
+                body=body,
+                internal=internal,
+                as_agent=as_agent,
+                minutes=minutes,
             )
             if files:
                 saved = attachments_save(

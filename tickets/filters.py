@@ -10,9 +10,13 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from django import forms
+from django.core.exceptions import EmptyResultSet
+from django.core.paginator import Paginator
+from django.db import connections
 from django.db.models import Case, DateTimeField, Exists, F, OuterRef, Q, QuerySet, Value, When
 from django.db.models.functions import Coalesce, Least
 from django.utils import timezone
+from django.utils.functional import cached_property
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Membership, User
@@ -21,22 +25,64 @@ from agencies.models import Agency, Team
 from service_levels.models import Priority
 from tickets import selectors
 from tickets.agent_forms import ME, NOBODY, ObjectChoiceField, assignee_choices
-from tickets.models import Category, Ticket
+from tickets.models import Category, Ticket, TicketTransfer
 from tickets.services import SEARCH_CONFIG, search_query_filter, search_rank
 
 PAGE_SIZE = 25
 
 
 class QueueView:
+    """The built-in views: each agent finds the tickets they must act on without a filter."""
+
     MINE = "mine"
     UNASSIGNED = "unassigned"
+    TRANSFERRED = "transferred"
+    DUE = "due"
     ALL = "all"
     choices = [
         (MINE, _("Mine")),
         (UNASSIGNED, _("Unassigned in my teams")),
+        (TRANSFERRED, _("Transferred to my agency")),
+        (DUE, _("Due within an hour or overdue")),
         (ALL, _("All open in my agency")),
     ]
     default = MINE
+
+
+COUNT_CAP = 1000
+
+
+def count_capped(queryset: QuerySet, cap: int = COUNT_CAP) -> tuple[int, bool]:
+    """How many rows, counting no further than `cap`: (cap, True) when there are more.
+
+    An exact count of a large queue reads every row; a view's tab only needs to say "1,000+".
+    """
+    return counts_capped({"rows": queryset}, cap=cap)["rows"]
+
+
+def counts_capped(
+    querysets: dict[str, QuerySet], cap: int = COUNT_CAP
+) -> dict[str, tuple[int, bool]]:
+    """`count_capped` of several querysets in one query: one scalar subquery each."""
+    if not querysets:
+        return {}
+    parts, params = [], []
+    for queryset in querysets.values():
+        limited = queryset.order_by().values("pk")[: cap + 1]
+        try:
+            sql, part_params = limited.query.sql_with_params()
+        except EmptyResultSet:  # a queryset that can match nothing, such as .none()
+            parts.append("0")
+            continue
+        # Django's own compiled SQL, its values passed as parameters.
+        parts.append(f"(SELECT count(*) FROM ({sql}) AS capped)")  # noqa: S608
+        params.extend(part_params)
+    with connections[querysets[next(iter(querysets))].db].cursor() as cursor:
+        cursor.execute("SELECT " + ", ".join(parts), params)
+        row = cursor.fetchone()
+    return {
+        name: (min(count, cap), count > cap) for name, count in zip(querysets, row, strict=True)
+    }
 
 
 def earliest_due():
@@ -241,11 +287,67 @@ def queue_tickets(
     tickets = tickets_filtered(tickets, user=user, membership=membership, filters=criteria, now=now)
     if filters.get("q"):
         query = filters["q"].strip()
+        tickets = search_candidates(tickets, query)
         include_notes = selectors.tickets_with_notes_seen_by(membership) is not None
         tickets = tickets.annotate(search_rank=search_rank(query, include_notes=include_notes))
     # The list shows none of the long text: leave it, and the search documents, in the database.
     tickets = tickets.defer("description", "search_public", "search_notes")
     return tickets.order_by(*Sort.orderings[filters["sort"]])
+
+
+# How many matches of a search are ranked and listed: a common word matches thousands of
+# tickets, and ranking them all costs more than anyone reads.
+SEARCH_CANDIDATES = COUNT_CAP
+
+
+def search_candidates(tickets: QuerySet[Ticket], query: str) -> QuerySet[Ticket]:
+    """The matches worth ranking: the ticket whose reference the query is, then the most
+    recently updated matches, no more than SEARCH_CANDIDATES (and one more, so that a count
+    of them says whether there were more).
+
+    A word matched by fewer tickets than that ranks every one of them, as before. The exact
+    reference is read from its unique index (references are stored in capitals), so it is
+    found however many tickets the words also match.
+    """
+    recent = tickets.order_by("-updated_at", "-pk").values("pk")[: SEARCH_CANDIDATES + 1]
+    exact = tickets.filter(reference=query.upper()).values("pk")
+    return tickets.filter(pk__in=exact.union(recent, all=True))
+
+
+class QueuePaginator(Paginator):
+    """Pages of a queue counted no further than COUNT_CAP: a backlog of many thousands says
+    "more than 1,000" and lists its first thousand, and nobody waits for an exact count."""
+
+    more = False
+
+    @cached_property
+    def count(self) -> int:
+        count, self.more = count_capped(self.object_list, cap=COUNT_CAP)
+        return count
+
+
+def queue_view_counts(
+    *,
+    user: User,
+    membership: Membership,
+    agency: Agency | None,
+    views: list[str],
+    now: datetime | None = None,
+    cap: int = COUNT_CAP,
+) -> dict[str, tuple[int, bool]]:
+    """Each built-in view's open tickets, counted up to `cap`, in one query."""
+    now = now or timezone.now()
+    base = selectors.tickets_visible_to(user, membership).select_related(None)
+    criteria = {"agency": agency, "open_only": True}
+    return counts_capped(
+        {
+            view: tickets_filtered(
+                base, user=user, membership=membership, filters={**criteria, "view": view}, now=now
+            )
+            for view in views
+        },
+        cap=cap,
+    )
 
 
 def tickets_filtered(
@@ -258,7 +360,8 @@ def tickets_filtered(
 ) -> QuerySet[Ticket]:
     """Narrow tickets already through the door by the filters given; an empty one is none.
 
-    - view: a `QueueView` (mine, unassigned in my teams, all)
+    - view: a `QueueView` (mine, unassigned in my teams, transferred to the agency, due
+      within an hour or overdue, all)
     - status; with none, `open_only` leaves out resolved and closed tickets
     - priority; team (a Team or its id); category (a Category or its slug); agency (an Agency
       or its code); updated_after (an aware datetime)
@@ -273,6 +376,12 @@ def tickets_filtered(
     elif view == QueueView.UNASSIGNED:
         # One team per ticket and one row per (team, member): the join adds no duplicates.
         tickets = tickets.filter(assignee__isnull=True, team__members=user)
+    elif view == QueueView.TRANSFERRED:
+        # Handled now by the agency it was last transferred to: the agency being worked.
+        arrived = TicketTransfer.objects.filter(ticket=OuterRef("pk"), to_agency=OuterRef("agency"))
+        tickets = tickets.filter(Exists(arrived))
+    elif view == QueueView.DUE and not filters.get("sla"):
+        filters = {**filters, "sla": ServiceLevel.DUE_SOON}
     if filters.get("status"):
         tickets = tickets.filter(status=filters["status"])
     elif filters.get("open_only"):
@@ -354,6 +463,26 @@ def agent_panel_lists(ticket: Ticket, *, agencies: bool = True) -> PanelLists:
         categories=list(categories.order_by("parent__name", "name")),
         agencies=transfer_agencies(ticket) if agencies else [],
     )
+
+
+REQUESTER_TICKETS_SHOWN = 5
+
+
+def requester_other_open_tickets(
+    *, user: User, membership: Membership | None, ticket: Ticket
+) -> list[Ticket]:
+    """The requester's other open tickets this person may see, latest first: a few, for the
+    requester card on the ticket page. One query."""
+    tickets = (
+        selectors.tickets_visible_to(user, membership)
+        .select_related(None)
+        .filter(requester=ticket.requester_id)
+        .exclude(pk=ticket.pk)
+        .exclude(status__in=Ticket.CLOSED_STATUSES)
+        .only("reference", "subject", "status", "updated_at")
+        .order_by("-updated_at", "-pk")
+    )
+    return list(tickets[:REQUESTER_TICKETS_SHOWN])
 
 
 def transfer_agencies(ticket: Ticket) -> list[Agency]:

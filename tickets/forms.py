@@ -7,6 +7,7 @@ from django.utils.functional import lazy
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
+from tickets.agent_forms import MinutesField
 from tickets.attachments import CheckedFile, accepted_extensions, attachments_check
 from tickets.models import Category, Level
 
@@ -170,12 +171,15 @@ class ReplyForm(forms.Form):
         label=_("Internal note (not shown to the requester)"), required=False
     )
     attachments = MultipleFileField(label=_("Attach files"))
+    minutes = MinutesField()
 
     def __init__(self, *args, allow_internal: bool, **kwargs):
         kwargs.setdefault("auto_id", "reply_%s")
         super().__init__(*args, **kwargs)
         if not allow_internal:
+            # Only agents write notes and record their time.
             del self.fields["internal"]
+            del self.fields["minutes"]
 
 
 class WatcherForm(forms.Form):

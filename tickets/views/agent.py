@@ -5,8 +5,7 @@ one service; a ticket the person may not change answers 404, like one that does 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import NON_FIELD_ERRORS, PermissionDenied, ValidationError
-from django.core.paginator import Paginator
-from django.http import Http404
+from django.http import Http404, HttpResponseBadRequest
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -17,7 +16,7 @@ from accounts.permissions import Right, membership_has_right
 from accounts.selectors import memberships_usable_by
 from core.forms import form_add_service_error
 from core.http import safe_next_url
-from tickets import category_selectors, filters, selectors, services
+from tickets import category_selectors, filters, presence, selectors, services
 from tickets.agent_forms import (
     ME,
     NOBODY,
@@ -25,6 +24,7 @@ from tickets.agent_forms import (
     LinkForm,
     LogCallForm,
     MergeForm,
+    TakeForm,
     TicketUpdateForm,
     TransferForm,
 )
@@ -71,6 +71,11 @@ def _to_ticket(ticket: Ticket):
     return redirect("ticket_detail", ticket.reference)
 
 
+def _is_partial(request) -> bool:
+    """A request from the workspace script (htmx's header) that swaps one region in place."""
+    return request.headers.get("HX-Request") == "true"
+
+
 # -- The queue -------------------------------------------------------------------------------
 
 
@@ -91,6 +96,7 @@ def queue(request):
         offered = [
             (value, _("All open") if value == filters.QueueView.ALL else label)
             for value, label in offered
+            if value != filters.QueueView.TRANSFERRED or lists.agency is not None
         ]
     if values["view"] not in dict(offered):
         values["view"] = filters.QueueView.default
@@ -103,14 +109,31 @@ def queue(request):
         filters=values,
         now=now,
     )
-    page = Paginator(tickets, filters.PAGE_SIZE).get_page(request.GET.get("page"))
+    counts = filters.queue_view_counts(
+        user=request.user,
+        membership=request.membership,
+        agency=lists.agency,
+        views=[value for value, _label in offered],
+        now=now,
+    )
+    paginator = filters.QueuePaginator(tickets, filters.PAGE_SIZE)
+    count, capped = counts[values["view"]]
+    if not capped and not form.is_filtered:
+        paginator.count = count  # the tab's count is the list's: no second count
+    page = paginator.get_page(request.GET.get("page"))
     views = [
-        {"value": value, "label": label, "current": value == values["view"]}
+        {
+            "value": value,
+            "label": label,
+            "current": value == values["view"],
+            "count": counts[value][0],
+            "capped": counts[value][1],
+        }
         for value, label in offered
     ]
     return render(
         request,
-        "tickets/queue.html",
+        "tickets/_queue_main.html" if _is_partial(request) else "tickets/queue.html",
         {
             "filter_form": form,
             "bulk_form": BulkActionForm(agents=lists.agents),
@@ -242,7 +265,7 @@ def log_call(request):
 
 
 def agent_panel_context(request, ticket: Ticket) -> dict:
-    """Everything templates/tickets/_agent_panel.html needs; four queries whatever the ticket.
+    """Everything templates/tickets/_agent_panel.html needs; five queries whatever the ticket.
 
     Those who do not work the ticket get an empty panel.
     """
@@ -253,12 +276,18 @@ def agent_panel_context(request, ticket: Ticket) -> dict:
     return {
         "ticket": ticket,
         "request": request,
+        "user": request.user,
         "current_membership": membership,
         "works_ticket": True,
         "agent_panel_ready": True,
         "can_take": ticket.is_open
         and ticket.assignee_id != request.user.pk
         and any(agent.pk == request.user.pk for agent in lists.agents),
+        # Taking it from a colleague asks first (ticket_take).
+        "take_asks": ticket.assignee_id is not None,
+        "requester_tickets": filters.requester_other_open_tickets(
+            user=request.user, membership=membership, ticket=ticket
+        ),
         "update_form": TicketUpdateForm(
             initial=TicketUpdateForm.initial_for(ticket),
             teams=lists.teams,
@@ -294,6 +323,10 @@ def ticket_update(request, reference: str):
                 category=data["category"],
             )
         except ValidationError as error:
+            if getattr(error, "code", None) == services.INCIDENT_CHILDREN_OPEN:
+                # Offered the incident's own resolution, with its tickets, confirmed there.
+                messages.info(request, error.messages[0])
+                return redirect("incidents:resolve", incident=reference)
             form_add_service_error(form, error)
         else:
             messages.success(request, _("%(reference)s is saved.") % {"reference": reference})
@@ -303,18 +336,48 @@ def ticket_update(request, reference: str):
 
 
 @login_required
-@require_POST
 def ticket_take(request, reference: str):
+    """ "Assign to me". Taking a ticket a colleague holds asks first, on a page of its own
+    that needs no JavaScript; the version shown there makes a change since then refuse."""
     ticket = _ticket_worked_by(request, reference)
-    try:
-        services.ticket_assign(ticket=ticket, assignee=request.user, actor=request.user)
-    except ValidationError as error:
-        messages.error(request, " ".join(error.messages))
-    else:
-        messages.success(
-            request, _("%(reference)s is assigned to you.") % {"reference": ticket.reference}
-        )
-    return _to_ticket(ticket)
+    holder = ticket.assignee if ticket.assignee_id != request.user.pk else None
+    form = TakeForm(request.POST or None)
+    if request.method == "POST" and (holder is None or form.is_valid()):
+        version = form.cleaned_data["version"] if holder is not None else None
+        try:
+            services.ticket_assign(
+                ticket=ticket, assignee=request.user, actor=request.user, expected_version=version
+            )
+        except ValidationError as error:
+            messages.error(request, " ".join(error.messages))
+        else:
+            messages.success(
+                request, _("%(reference)s is assigned to you.") % {"reference": ticket.reference}
+            )
+        return _to_ticket(ticket)
+    # Asked for by a link (or the form without its version): the question, on its own page.
+    return render(
+        request,
+        "tickets/take_confirm.html",
+        {"ticket": ticket, "holder": holder, "version": ticket.version},
+    )
+
+
+@login_required
+def ticket_presence(request, reference: str):
+    """Who else has the ticket open. The page's script posts `viewing` or `replying` every
+    20 seconds and swaps in the answer; a GET only reads."""
+    ticket = _ticket_worked_by(request, reference)
+    if request.method == "POST":
+        state = request.POST.get("state", presence.VIEWING)
+        if state not in presence.STATES:
+            return HttpResponseBadRequest(_("Say viewing or replying."))
+        presence.presence_record(ticket=ticket, user=request.user, state=state)
+    return render(
+        request,
+        "tickets/_presence.html",
+        {"ticket": ticket, "others": presence.presence_of_others(ticket=ticket, user=request.user)},
+    )
 
 
 @login_required
