@@ -1,35 +1,45 @@
-"""Light formatting for ticket bodies: plain text with a little Markdown.
+"""Markdown for ticket bodies and knowledge articles: CommonMark by markdown-it-py, then nh3.
 
-Paragraphs (blank lines), line breaks, **bold**, *italic*, `code`, bullet lists ("- " or "* "
-at the start of a line) and http(s) addresses made into links. Nothing else: no raw HTML, no
-images, no headings. The text is escaped before any tag is added, and the result goes through
-nh3 all the same, so a mistake in the patterns below cannot let markup through.
+Two profiles share one pipeline:
 
-Every pattern is linear in the length of the text (no nested quantifiers over the same
-characters), since a body may be 20,000 characters of whatever someone pasted.
+- a ticket body (`render_markdown`): paragraphs, line breaks, emphasis, code, lists, quotes and
+  links, with bare http(s) addresses made into links. No headings, images or tables: a body
+  is a message, and someone's pasted "# 1" is not a title.
+- an article (`render_article_markdown`): the same plus headings (from level 2, the page has
+  its own h1), tables, rules and images served by GovDesk itself. An image from another site
+  is dropped, so that reading an article tells no other site who read it.
+
+Raw HTML in the text is never passed through (markdown-it's `html` option is off, so it is
+shown as text), and the result goes through nh3 all the same, so neither a parser's mistake
+nor a crafted link can put script, an event handler or a `javascript:` address on the page.
+markdown-it's parser is linear in the text, so a body of 20,000 pasted characters stays fast.
 """
 
 import re
-from html import escape
+from functools import cache
+from urllib.parse import urlsplit
 
 import nh3
 from django.utils.safestring import SafeString, mark_safe
+from markdown_it import MarkdownIt
+from markdown_it.rules_inline import StateInline
 
-ALLOWED_TAGS = {"p", "br", "strong", "em", "code", "ul", "li", "a"}
-ALLOWED_ATTRIBUTES = {"a": {"href"}}
+ALLOWED_TAGS = {
+    "p", "br", "strong", "em", "code", "pre", "ul", "ol", "li", "a", "blockquote",
+}  # fmt: skip
+ARTICLE_TAGS = ALLOWED_TAGS | {
+    "h2", "h3", "h4", "hr", "img", "table", "thead", "tbody", "tr", "th", "td", "del",
+}  # fmt: skip
+ALLOWED_ATTRIBUTES = {"a": {"href"}, "ol": {"start"}}
+ARTICLE_ATTRIBUTES = {**ALLOWED_ATTRIBUTES, "img": {"src", "alt"}}
 LINK_REL = "nofollow noopener noreferrer"
 URL_SCHEMES = {"http", "https", "mailto"}
 
-# C0 controls other than tab and newline, DEL, and the placeholder marker used below.
+# C0 controls other than tab and newline, and DEL.
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
-_BLANK_LINES = re.compile(r"\n[ \t]*\n")
-_BULLET = re.compile(r"^ {0,3}[-*] +(?=\S)")
-_CODE = re.compile(r"`([^`\n]+)`")
 _URL = re.compile(r"\bhttps?://[^\s<>\"'`]+", re.IGNORECASE)
-_TRAILING = ".,;:!?'\")]}"
-_BOLD = re.compile(r"\*\*(?=[^*\s])([^*]*[^*\s])\*\*")
-_ITALIC = re.compile(r"(?<![*\w])\*(?=[^*\s])([^*]*[^*\s])\*(?![*\w])")
-_PLACEHOLDER = re.compile(r"\x00(\d+)\x00")
+_TRAILING = ".,;:!?'\")]}*_"
+_BETWEEN_TAGS = re.compile(r">\n+(?=<)")
 
 
 def _trim_url(url: str) -> str:
@@ -41,69 +51,71 @@ def _trim_url(url: str) -> str:
     return url
 
 
-def _inline(line: str) -> str:
-    """One line of text as escaped HTML with code, links, bold and italic."""
-    pieces: list[str] = []
-
-    def keep(html: str) -> str:
-        pieces.append(html)
-        return f"\x00{len(pieces) - 1}\x00"
-
-    # Code first, so that nothing inside it is formatted; then links, so that the asterisks
-    # and underscores of an address stay as they are.
-    line = _CODE.sub(lambda m: keep(f"<code>{escape(m.group(1))}</code>"), line)
-
-    def link(match: re.Match) -> str:
-        url = _trim_url(match.group(0))
-        if len(url) <= url.index("://") + len("://"):
-            return match.group(0)
-        rest = match.group(0)[len(url) :]
-        return keep(f'<a href="{escape(url)}">{escape(url)}</a>') + rest
-
-    line = _URL.sub(link, line)
-    line = escape(line)
-    line = _BOLD.sub(r"<strong>\1</strong>", line)
-    line = _ITALIC.sub(r"<em>\1</em>", line)
-    return _PLACEHOLDER.sub(lambda m: pieces[int(m.group(1))], line)
+_SCHEME_BEFORE = re.compile(r"(?:^|[^a-z0-9.+-])(https?)$", re.IGNORECASE)
 
 
-def _block(block: str) -> str:
-    """A block between blank lines: runs of bullet lines become lists, the rest paragraphs."""
-    html: list[str] = []
-    run: list[str] = []
-    run_is_list = False
+def _bare_address(state: StateInline, silent: bool) -> bool:
+    """An http(s) address written as plain text, as a link: an inline rule, so that the
+    asterisks and underscores inside an address are not read as emphasis."""
+    pos = state.pos
+    if state.linkLevel > 0 or not state.src.startswith("://", pos):
+        return False
+    scheme = _SCHEME_BEFORE.search(state.pending)
+    if scheme is None:
+        return False
+    start = pos - len(scheme.group(1))
+    match = _URL.match(state.src, start, state.posMax)
+    if match is None:
+        return False
+    url = _trim_url(match.group(0))
+    if len(url) <= len(scheme.group(1)) + len("://"):
+        return False
+    if not silent:
+        state.pending = state.pending[: -len(scheme.group(1))]
+        token = state.push("link_open", "a", 1)
+        token.attrs = {"href": state.md.normalizeLink(url)}
+        token = state.push("text", "", 0)
+        token.content = url
+        state.push("link_close", "a", -1)
+    state.pos = start + len(url)
+    return True
 
-    def flush() -> None:
-        if not run:
-            return
-        if run_is_list:
-            items = "".join(f"<li>{_inline(item)}</li>" for item in run)
-            html.append(f"<ul>{items}</ul>")
-        else:
-            html.append("<p>" + "<br>".join(_inline(text) for text in run) + "</p>")
-        run.clear()
 
-    for line in block.split("\n"):
-        bullet = _BULLET.match(line)
-        if bullet is not None:
-            if not run_is_list:
-                flush()
-                run_is_list = True
-            run.append(line[bullet.end() :].rstrip())
-        else:
-            if run_is_list:
-                flush()
-                run_is_list = False
-            run.append(line.strip())
-    flush()
-    return "".join(html)
+@cache
+def _parser(*, article: bool) -> MarkdownIt:
+    parser = MarkdownIt("commonmark", {"html": False, "breaks": True})
+    if article:
+        parser.enable(["table", "strikethrough"])
+    else:
+        parser.disable(["heading", "lheading", "image", "hr"])
+    parser.inline.ruler.before("linkify", "bare_address", _bare_address)
+    return parser
+
+
+def _same_site_images(tag: str, attribute: str, value: str) -> str | None:
+    """Keeps an image only when GovDesk serves it: a path on this site, not another host."""
+    if tag == "img" and attribute == "src":
+        parts = urlsplit(value)
+        if parts.scheme or parts.netloc or not value.startswith("/"):
+            return None
+    return value
+
+
+def _heading_down(html: str) -> str:
+    # The article page has its own h1: the text's headings start at h2.
+    return re.sub(r"<(/?)h([1-5])>", lambda m: f"<{m.group(1)}h{int(m.group(2)) + 1}>", html)
+
+
+def _source(text: str) -> str:
+    return _CONTROL.sub("", (text or "").replace("\r\n", "\n").replace("\r", "\n")).strip("\n")
 
 
 def render_markdown_html(text: str) -> str:
-    """The HTML for a body, before sanitising."""
-    text = _CONTROL.sub("", text.replace("\r\n", "\n").replace("\r", "\n")).strip("\n")
-    blocks = [b for b in _BLANK_LINES.split(text) if b.strip()]
-    return "".join(_block(block) for block in blocks)
+    """The HTML for a ticket body, before sanitising."""
+    source = _source(text)
+    if not source.strip():
+        return ""
+    return _BETWEEN_TAGS.sub(">", _parser(article=False).render(source)).strip()
 
 
 def render_markdown(text: str) -> SafeString:
@@ -115,4 +127,22 @@ def render_markdown(text: str) -> SafeString:
         link_rel=LINK_REL,
         url_schemes=URL_SCHEMES,
     )
-    return mark_safe(html)  # noqa: S308 - escaped above, then sanitised by nh3
+    return mark_safe(html)  # noqa: S308 - no raw HTML parsed, then sanitised by nh3
+
+
+def render_article_markdown(text: str) -> SafeString:
+    """An article's body as safe HTML: a ticket body's formatting plus headings, tables and
+    images from GovDesk itself."""
+    source = _source(text)
+    if not source.strip():
+        return mark_safe("")
+    html = _heading_down(_parser(article=True).render(source))
+    html = nh3.clean(
+        _BETWEEN_TAGS.sub(">", html).strip(),
+        tags=ARTICLE_TAGS,
+        attributes=ARTICLE_ATTRIBUTES,
+        attribute_filter=_same_site_images,
+        link_rel=LINK_REL,
+        url_schemes=URL_SCHEMES,
+    )
+    return mark_safe(html)  # noqa: S308 - no raw HTML parsed, then sanitised by nh3
