@@ -307,6 +307,12 @@ class PolicyForm(forms.Form):
                     f"{target}_hours",
                     _("Enter a %(target)s target of at least one minute.") % {"target": name},
                 )
+            elif totals[target] > MAX_TARGET_HOURS * 60:
+                self.add_error(
+                    f"{target}_minutes",
+                    _("The %(target)s target can be at most a year, %(limit)s hours.")
+                    % {"target": name, "limit": MAX_TARGET_HOURS},
+                )
         if (
             totals.get("response", 0) > 0
             and totals.get("resolution", 0) > 0

@@ -164,3 +164,37 @@ class EscalationLevel(models.Model):
 
     def __str__(self) -> str:
         return f"{self.clock} {self.percent}%"
+
+
+class SLARecompute(models.Model):
+    """A pass over open tickets after their rules changed, and what it moved.
+
+    One pass per change of a calendar, its holidays or hours, a policy's targets or an
+    agency's time zone. `agency` empty: every agency (the national calendar or the default
+    service levels changed). The pass runs in batches of tickets by id, `after_ticket` being
+    the last id done, so a batch redelivered after a crash does nothing twice.
+    """
+
+    class State(models.TextChoices):
+        QUEUED = "queued", _("Waiting")
+        RUNNING = "running", _("Running")
+        DONE = "done", _("Done")
+
+    agency = models.ForeignKey(
+        Agency, on_delete=models.CASCADE, null=True, blank=True, related_name="+"
+    )
+    reason = models.CharField(max_length=40)
+    state = models.CharField(max_length=10, choices=State.choices, default=State.QUEUED)
+    requested_at = models.DateTimeField()
+    finished_at = models.DateTimeField(null=True, blank=True)
+    after_ticket = models.PositiveBigIntegerField(default=0)
+    checked = models.PositiveIntegerField(default=0)
+    moved = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        verbose_name = _("service level recompute")
+        indexes = [models.Index(fields=["agency", "-requested_at"], name="slarecompute_latest")]
+
+    def __str__(self) -> str:
+        scope = self.agency.code if self.agency_id else "national"
+        return f"{scope} {self.reason} {self.state}"

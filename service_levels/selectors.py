@@ -3,8 +3,9 @@
 An agency admin configures their own agency's calendar and service levels; a platform admin
 those of every agency, and the government's own: the national calendar, whose holidays every
 agency inherits, and the default service levels that apply where an agency has none. Another
-agency's code is a 404, as everywhere; the agency's own staff without the right get a 403, and
-so does anyone but a platform admin on the government's pages.
+agency's code is a 404, as everywhere, and so is every page and form to anyone without the
+right to configure it: the agency's own staff without the right, and anyone but a platform
+admin on the government's pages.
 
 What the pages show as "in force" is what the SLA clock uses (tickets.sla.schedule_for_agency
 and tickets.sla.policy_for): an agency's own calendar, else the national one, else office hours
@@ -14,7 +15,6 @@ in the agency's time zone; an agency's own policy for a priority, else the gover
 from dataclasses import dataclass, field
 
 from django.conf import settings
-from django.core.exceptions import PermissionDenied
 from django.db.models import Prefetch, Q
 from django.http import Http404
 from django.utils.translation import gettext as _
@@ -28,6 +28,7 @@ from service_levels.models import (
     Holiday,
     Priority,
     SLAPolicy,
+    SLARecompute,
     default_weekly_hours,
 )
 
@@ -42,16 +43,14 @@ def may_configure_government(membership: Membership | None) -> bool:
 def agency_get_for_configuring(membership: Membership | None, code: str) -> Agency:
     """The agency `code` if acting as `membership` may configure it.
 
-    404 for a missing agency and for another agency's, alike; 403 for the agency's own people
-    whose role does not configure it (they know it exists).
+    404 for a missing agency, for another agency's, and for the agency's own people whose
+    role does not configure it: an edit without the right finds nothing to edit.
     """
     agency = Agency.objects.filter(code=code.upper()).first()
     if agency is None:
         raise Http404
     if membership_has_right(membership, Right.CONFIGURE_AGENCY, agency):
         return agency
-    if membership is not None and membership.agency_id == agency.pk:
-        raise PermissionDenied
     raise Http404
 
 
@@ -82,9 +81,11 @@ class CalendarInForce:
 
     @property
     def time_zone(self) -> str:
-        if self.source is not None:
-            return self.source.time_zone
-        return self.agency.time_zone if self.agency is not None else settings.TIME_ZONE
+        """An agency's own, whichever calendar's hours it keeps; the national calendar's on
+        the government's page."""
+        if self.agency is not None:
+            return self.agency.time_zone
+        return self.source.time_zone if self.source is not None else settings.TIME_ZONE
 
     @property
     def weekly_hours(self) -> dict[str, list[list[int]]]:
@@ -231,3 +232,8 @@ def level_get_in_scope(agency: Agency | None, level_id) -> EscalationLevel:
     if level is None:
         raise Http404
     return level
+
+
+def recompute_latest(agency: Agency | None) -> SLARecompute | None:
+    """The scope's latest recompute of open tickets, for its settings pages: one query."""
+    return SLARecompute.objects.filter(agency=agency).order_by("-requested_at", "-pk").first()

@@ -4,8 +4,13 @@ One function per change, each in one transaction with an audit entry. `agency=No
 government's own: the national calendar, or the default service levels. A refusal raises
 ValidationError before anything is written, so the configuration in force stays as it was.
 
-Changes apply to the clocks the SLA code computes from now on; due times already computed on
-open tickets stay until their next recompute (a pause, a priority change, a transfer).
+Every change that moves a clock (hours, holidays, time zone, targets, levels) also records a
+recompute of the scope's open tickets in the same transaction: a worker then moves their due
+times and next escalation, in batches (tickets.sla_recompute). Nothing is recomputed if the
+change is refused or rolled back.
+
+One time zone per agency: the agency's own (Agency.time_zone). Its calendar's hours, its due
+times, its dashboard days and its e-mail all use it; the calendar page sets that same field.
 """
 
 import datetime as dt
@@ -15,23 +20,54 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.db.models import Q
+from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
 from accounts.models import User
 from agencies.models import Agency, validate_time_zone
 from core.audit import audit_record
+from core.pending_work import Run, pending_work_record
 from service_levels.business_time import Schedule, ScheduleError
 from service_levels.models import (
     BusinessCalendar,
     EscalationLevel,
     Holiday,
     SLAPolicy,
+    SLARecompute,
     default_weekly_hours,
 )
 from service_levels.selectors import PRIORITIES
 
 MAX_AUTO_CLOSE_DAYS = 60
+# A target beyond a year is a typing slip: a service level is hours or days.
+MAX_TARGET_MINUTES = 366 * 24 * 60
+# The pending-work topic of a recompute; tickets.sla_recompute does the work.
+RECOMPUTE_TOPIC = "service_levels.recompute"
+
+
+# -- Recomputing open tickets ------------------------------------------------------------------
+
+
+def sla_recompute_request(*, agency: Agency | None, reason: str) -> SLARecompute:
+    """Records, in the current transaction, that the scope's open tickets (every agency's for
+    the government's own rules) must follow the rules now in force; a worker does it after
+    the commit. A recompute of the scope still waiting to start takes this change too."""
+    waiting = (
+        SLARecompute.objects.select_for_update()
+        .filter(agency=agency, state=SLARecompute.State.QUEUED, after_ticket=0)
+        .order_by("-requested_at")
+        .first()
+    )
+    if waiting is not None:
+        return waiting
+    recompute = SLARecompute.objects.create(
+        agency=agency, reason=reason, requested_at=timezone.now()
+    )
+    pending_work_record(
+        items=[(RECOMPUTE_TOPIC, {"recompute": recompute.pk, "after": 0}, Run.TASK)]
+    )
+    return recompute
 
 
 # -- Calendars ---------------------------------------------------------------------------------
@@ -46,7 +82,7 @@ def _hours_in_force(agency: Agency | None) -> dict:
     if agency is not None:
         national = BusinessCalendar.objects.filter(agency__isnull=True).first()
         if national is not None:
-            return {"time_zone": national.time_zone, "weekly_hours": national.weekly_hours}
+            return {"time_zone": agency.time_zone, "weekly_hours": national.weekly_hours}
         return {"time_zone": agency.time_zone, "weekly_hours": default_weekly_hours()}
     return {"time_zone": settings.TIME_ZONE, "weekly_hours": default_weekly_hours()}
 
@@ -106,14 +142,26 @@ def calendar_set_hours(
     weekly_hours: Mapping[int | str, Iterable[tuple[int, int]]],
     actor: User,
 ) -> BusinessCalendar:
-    """Sets the scope's time zone and weekly open hours, making its calendar if it has none."""
+    """Sets the scope's time zone and weekly open hours, making its calendar if it has none.
+
+    For an agency the time zone is the agency's own, one field for its calendar, due times,
+    dashboard and e-mail: setting it here sets it there, and the calendar row keeps a copy.
+    """
     stored = weekly_hours_check(time_zone, weekly_hours)
     calendar, created = _calendar_locked(agency)
-    before = {"time_zone": calendar.time_zone, "weekly_hours": calendar.weekly_hours}
+    zone_before = calendar.time_zone
+    if agency is not None:
+        agency = Agency.objects.select_for_update().get(pk=agency.pk)
+        zone_before = agency.time_zone
+    before = {"time_zone": zone_before, "weekly_hours": calendar.weekly_hours}
     if before == {"time_zone": time_zone, "weekly_hours": stored} and not created:
         return calendar
+    if agency is not None and agency.time_zone != time_zone:
+        agency.time_zone = time_zone
+        agency.save(update_fields=["time_zone"])
     calendar.time_zone, calendar.weekly_hours = time_zone, stored
     calendar.save(update_fields=["time_zone", "weekly_hours", "updated_at"])
+    sla_recompute_request(agency=agency, reason="hours")
     audit_record(
         actor=actor,
         action="calendar.hours_changed",
@@ -188,6 +236,7 @@ def calendar_add_holiday(
         raise ValidationError(
             {"date": _("This calendar already has a holiday on that date.")}
         ) from None
+    sla_recompute_request(agency=agency, reason="holiday_added")
     audit_record(
         actor=actor,
         action="calendar.holiday_added",
@@ -211,6 +260,7 @@ def calendar_remove_holiday(*, holiday: Holiday, actor: User) -> None:
     deleted, _rows = Holiday.objects.filter(pk=holiday.pk).delete()
     if not deleted:
         return  # removed a moment ago by someone else
+    sla_recompute_request(agency=calendar.agency, reason="holiday_removed")
     audit_record(
         actor=actor,
         action="calendar.holiday_removed",
@@ -253,6 +303,8 @@ def _targets_check(response_minutes, resolution_minutes) -> None:
     ):
         if isinstance(value, bool) or not isinstance(value, int) or value <= 0:
             errors[field] = _("Enter a target of at least one minute.")
+        elif value > MAX_TARGET_MINUTES:
+            errors[field] = _("Enter a target of at most a year (8,784 hours).")
     if not errors and resolution_minutes < response_minutes:
         errors["resolution_minutes"] = _(
             "The resolution target cannot be shorter than the first response target."
@@ -303,6 +355,7 @@ def sla_policy_save(
         for field, value in values.items():
             setattr(policy, field, value)
         policy.save(update_fields=[*POLICY_FIELDS, "updated_at"])
+        sla_recompute_request(agency=agency, reason="policy")
         audit_record(
             actor=actor, action="sla_policy.updated", target=policy, agency=agency,
             priority=priority, before=before, after=values,
@@ -328,6 +381,7 @@ def sla_policy_save(
                 for level in default.levels.order_by("percent", "clock", "pk")
             ]
             EscalationLevel.objects.bulk_create(copied)
+    sla_recompute_request(agency=agency, reason="policy")
     audit_record(
         actor=actor, action="sla_policy.created", target=policy, agency=agency,
         priority=priority, after=values, levels=[_level_data(level) for level in copied],
@@ -395,6 +449,7 @@ def escalation_level_add(
     )
     _level_check(policy, level)
     level.save()
+    sla_recompute_request(agency=policy.agency, reason="levels")
     audit_record(
         actor=actor, action="escalation_level.added", target=policy, agency=policy.agency,
         priority=policy.priority, **_level_data(level),
@@ -412,6 +467,7 @@ def escalation_level_remove(*, level: EscalationLevel, actor: User) -> None:
     deleted, _rows = EscalationLevel.objects.filter(pk=level.pk).delete()
     if not deleted:
         return  # removed a moment ago by someone else
+    sla_recompute_request(agency=policy.agency, reason="levels")
     audit_record(
         actor=actor, action="escalation_level.removed", target=policy, agency=policy.agency,
         priority=policy.priority, **_level_data(level),

@@ -8,7 +8,7 @@ summarised at the top, and nothing changed.
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import BadRequest, PermissionDenied, ValidationError
+from django.core.exceptions import BadRequest, ValidationError
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -31,11 +31,15 @@ from service_levels.models import EscalationLevel
 HOLIDAY_PREFIX = "holiday"
 
 
+def _recomputing_note() -> str:
+    return _("Open tickets are being brought up to date: this page says how many moved.")
+
+
 def _scope(request, code: str | None) -> Agency | None:
     """The agency `code`, or None for the government's own pages (platform admins only)."""
     if code is None:
         if not selectors.may_configure_government(request.membership):
-            raise PermissionDenied
+            raise Http404
         return None
     return selectors.agency_get_for_configuring(request.membership, code)
 
@@ -70,7 +74,7 @@ def calendar(request, code: str | None = None):
         except ValidationError as error:
             form_add_service_error(form, error)
         else:
-            messages.success(request, _("The open hours are saved."))
+            messages.success(request, _("The open hours are saved.") + " " + _recomputing_note())
             return redirect(_url("calendar", agency))
     return _calendar_page(request, view, hours_form=form)
 
@@ -88,7 +92,10 @@ def holiday_add(request, code: str | None = None):
         except ValidationError as error:
             form_add_service_error(form, error)
         else:
-            messages.success(request, _("%(name)s is added.") % {"name": holiday.name})
+            messages.success(
+                request,
+                _("%(name)s is added.") % {"name": holiday.name} + " " + _recomputing_note(),
+            )
             return redirect(_url("calendar", agency, "holidays"))
     return _calendar_page(request, selectors.calendar_in_force(agency), holiday_form=form)
 
@@ -148,6 +155,7 @@ def _calendar_page(request, view, *, hours_form=None, holiday_form=None, auto_cl
         "hours_action": _url("calendar", agency),
         "holiday_add_action": _url("holiday_add", agency),
         "holiday_remove_action": _url("holiday_remove", agency),
+        "recompute": selectors.recompute_latest(agency),
     }
     return render(request, "agencies/calendar.html", context)
 
@@ -249,5 +257,6 @@ def _service_levels_page(request, agency, rows, bound):
         "policy_action": _url("service_levels", agency),
         "level_add_action": _url("escalation_add", agency),
         "level_remove_action": _url("escalation_remove", agency),
+        "recompute": selectors.recompute_latest(agency),
     }
     return render(request, "agencies/policies.html", context)

@@ -14,6 +14,7 @@ from datetime import datetime, timedelta
 from django.db import transaction
 from django.utils import timezone
 
+from core.bulk import rows_update
 from core.pending_work import Run
 from service_levels.business_time import Schedule
 from service_levels.models import EscalationLevel, Priority, SLAPolicy
@@ -29,6 +30,7 @@ PRIORITY_UP = {Priority.P4: Priority.P3, Priority.P3: Priority.P2, Priority.P2: 
 # What escalating changes on a ticket: saved for the whole batch in one UPDATE.
 ESCALATED_FIELDS = [
     "escalation_level",
+    "escalated_level_ids",
     "next_escalation_at",
     "response_breached",
     "resolution_breached",
@@ -99,7 +101,7 @@ def _escalate_batch(due: list[Ticket], now: datetime, rules: _SweepRules, quiet:
                 setattr(ticket, field, value)
             ticket.next_escalation_at = now + RETRY_FAILED_AFTER
     TicketEvent.objects.bulk_create(events)
-    Ticket.objects.bulk_update(due, ESCALATED_FIELDS)
+    rows_update(due, ESCALATED_FIELDS)  # one statement, as bulk_update without its cost
     # Nobody waits on the sweep: its batch goes to a worker, people and figures alike.
     events_publish(events, quiet=quiet, run=Run.TASK)
     return len(events)
@@ -115,16 +117,17 @@ def escalate_in_memory(ticket: Ticket, now: datetime, clock: sla.Clock | None) -
     if clock is None or ticket.sla_running_since is None:
         ticket.next_escalation_at = None
         return []
-    levels = sla.levels_of(ticket)
     events = []
-    while ticket.escalation_level < len(levels):
-        level = levels[ticket.escalation_level]
+    # In the order they fall due; a response level after the response came has no moment
+    # and is never reached.
+    for level in sla.levels_ahead(ticket):
         moment = sla.level_moment(clock, ticket, level)
-        if moment is not None and moment > now:
+        if moment is None:
+            continue
+        if moment > now:
             break
-        ticket.escalation_level += 1
-        if moment is not None:  # None: a response level after the response came; skip it
-            events.append(_apply(ticket, level, now))
+        sla.escalation_reached(ticket, level)
+        events.append(_apply(ticket, level, now))
     ticket.next_escalation_at = sla.next_escalation(clock, ticket)
     return events
 
@@ -132,6 +135,7 @@ def escalate_in_memory(ticket: Ticket, now: datetime, clock: sla.Clock | None) -
 def _apply(ticket: Ticket, level: EscalationLevel, now: datetime) -> TicketEvent:
     data = {
         "level": ticket.escalation_level,
+        "level_id": level.pk,
         "clock": level.clock,
         "percent": level.percent,
         "notify": level.notify,

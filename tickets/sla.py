@@ -44,6 +44,7 @@ CLOCK_FIELDS = [
     "response_breached",
     "resolution_breached",
     "escalation_level",
+    "escalated_level_ids",
     "next_escalation_at",
 ]
 
@@ -88,8 +89,10 @@ def schedules_for_agencies(agencies: Iterable[Agency]) -> dict[int, Schedule]:
             for day, intervals in calendar.weekly_hours.items()
             if intervals
         }
+        # One time zone per agency, its own: the hours of a calendar (its own, or the
+        # national one it inherits) are local times in the agency's zone.
         schedules[agency.pk] = Schedule(
-            calendar.time_zone,
+            agency.time_zone,
             weekly,
             holidays=frozenset(h.date for h in holidays if not h.recurs_yearly),
             yearly_holidays=frozenset(
@@ -179,14 +182,34 @@ def level_moment(clock: Clock, ticket: Ticket, level: EscalationLevel) -> dateti
     )
 
 
+def levels_ahead(ticket: Ticket) -> list[EscalationLevel]:
+    """The policy's levels the ticket has not reached, in the order they fall due.
+
+    A level is known by its id: one added to the policy is reached when its moment comes (at
+    the next sweep, if that moment has passed), one removed is simply not reached, and the
+    others keep their place whatever is added or removed around them.
+    """
+    reached = set(ticket.escalated_level_ids)
+    return [level for level in levels_of(ticket) if level.pk not in reached]
+
+
 def next_escalation(clock: Clock, ticket: Ticket) -> datetime | None:
     if ticket.sla_running_since is None:
         return None
-    moments = [
-        level_moment(clock, ticket, level) for level in levels_of(ticket)[ticket.escalation_level :]
-    ]
+    moments = [level_moment(clock, ticket, level) for level in levels_ahead(ticket)]
     moments = [m for m in moments if m is not None]
     return min(moments) if moments else None
+
+
+def escalation_reached(ticket: Ticket, level: EscalationLevel) -> None:
+    ticket.escalated_level_ids = [*ticket.escalated_level_ids, level.pk]
+    ticket.escalation_level = len(ticket.escalated_level_ids)
+
+
+def escalation_restart(ticket: Ticket) -> None:
+    """A new policy (a new priority, another agency): none of its levels is reached yet."""
+    ticket.escalated_level_ids = []
+    ticket.escalation_level = 0
 
 
 def _recompute(ticket: Ticket, clock: Clock, actor, reason: str, now: datetime) -> None:
@@ -291,10 +314,10 @@ def _used_at(ticket: Ticket, clock: Clock, now: datetime) -> int:
     return used
 
 
-def _pausing(policy: SLAPolicy) -> tuple[str, ...]:
+def _pausing(policy: SLAPolicy | None) -> tuple[str, ...]:
     return (
         (Ticket.Status.PENDING, Ticket.Status.ON_HOLD)
-        if policy.pause_on_hold
+        if policy is not None and policy.pause_on_hold
         else (Ticket.Status.PENDING,)
     )
 
@@ -321,7 +344,7 @@ def clock_priority_changed(ticket: Ticket, now: datetime, actor) -> list[str]:
     if running:
         ticket.sla_running_since = now
     ticket.sla_policy = policy_for(ticket.agency, ticket.priority)
-    ticket.escalation_level = 0
+    escalation_restart(ticket)
     clock = clock_for(ticket)
     if clock is not None:
         _recompute(ticket, clock, actor, "priority changed", now)
@@ -351,7 +374,7 @@ def clock_transferred(ticket: Ticket, from_agency: Agency, now: datetime, actor)
         used_seconds_at_start=ticket.sla_used_seconds,
     )
     ticket.sla_policy = policy_for(ticket.agency, ticket.priority)
-    ticket.escalation_level = 0
+    escalation_restart(ticket)
     if running:
         ticket.sla_running_since = now
     clock = clock_for(ticket)
@@ -375,3 +398,111 @@ def business_days_between(start: datetime, end: datetime, schedule: Schedule) ->
         if day > start_day:
             days.add(day)
     return len(days)
+
+
+# -- Rules changed ---------------------------------------------------------------------------
+
+
+def clock_rules_changed(
+    ticket: Ticket, policy: SLAPolicy | None, schedule: Schedule, now: datetime
+) -> TicketEvent | None:
+    """Recomputes an open ticket's due times and next escalation under the rules in force
+    (`policy`, the agency's `schedule`), after a calendar, its holidays or hours, a policy or
+    the agency's time zone changed. Changes the ticket in memory and returns its SLA event,
+    not saved, when a due time moved; None when nothing did, so that running it again
+    changes nothing.
+
+    The business time already used stays used: it was counted under the rules of its day. A
+    breach already recorded stays recorded; a due time already passed under the old rules
+    stays where it was unless the new rules put it earlier still.
+    """
+    old = (ticket.response_due_at, ticket.resolution_due_at)
+    same_policy = policy is None or policy.pk == ticket.sla_policy_id
+    if policy is not None:
+        ticket.sla_policy = policy  # read with its levels for the whole batch
+    if not same_policy:
+        # The agency made a policy of its own for the priority, or dropped it.
+        escalation_restart(ticket)
+    if ticket.sla_policy is None or ticket.sla_running_since is None:
+        # No service level, or paused: due times are set again when the clock restarts.
+        return None
+    policy = ticket.sla_policy
+    clock = Clock(policy, schedule if policy.business_hours else always_open(settings.TIME_ZONE))
+
+    def due(target_minutes: int, previous: datetime | None) -> datetime:
+        remaining = target_minutes * 60 - ticket.sla_used_seconds
+        if remaining > 0:
+            return clock.add(ticket.sla_running_since, remaining)
+        # Used up before the clock last started: by then at the latest.
+        if same_policy and previous is not None:
+            return min(previous, ticket.sla_running_since)
+        return ticket.sla_running_since
+
+    if ticket.first_response_at is None:
+        ticket.response_due_at = due(policy.response_minutes, ticket.response_due_at)
+    ticket.resolution_due_at = due(policy.resolution_minutes, ticket.resolution_due_at)
+    ticket.next_escalation_at = next_escalation(clock, ticket)
+    if old == (ticket.response_due_at, ticket.resolution_due_at):
+        return None
+    return TicketEvent(
+        ticket=ticket,
+        kind=TicketEvent.Kind.SLA,
+        actor=None,
+        is_public=False,
+        created_at=now,
+        data={
+            "reason": "rules changed",
+            "policy": str(policy),
+            "response_due_at": _iso(ticket.response_due_at),
+            "resolution_due_at": _iso(ticket.resolution_due_at),
+            "moved_from": {
+                "response_due_at": _iso(old[0]),
+                "resolution_due_at": _iso(old[1]),
+            },
+        },
+    )
+
+
+def policies_in_force(agency_ids: Iterable[int]) -> dict[tuple[int | None, str], SLAPolicy]:
+    """Every policy of these agencies and the defaults, with their levels, by (agency id or
+    None, priority): two queries for a whole batch of tickets."""
+    policies = SLAPolicy.objects.filter(
+        Q(agency__in=list(agency_ids)) | Q(agency__isnull=True)
+    ).prefetch_related("levels")
+    return {(policy.agency_id, policy.priority): policy for policy in policies}
+
+
+# -- Figures ---------------------------------------------------------------------------------
+
+
+def running_business_seconds(
+    start: datetime,
+    end: datetime,
+    schedule: Schedule,
+    status_events: Iterable[TicketEvent],
+    policy: SLAPolicy | None,
+) -> int:
+    """The business time between two instants while the ticket's clock ran, as the clock
+    counts it: less the stretches its status stopped it (waiting for the requester, on hold
+    where the policy pauses then, resolved or closed). `status_events` are the ticket's
+    status events in the order they happened; the dashboards' figures use it, so that they
+    and the ticket agree."""
+    if end <= start:
+        return 0
+    stops = (*_pausing(policy), Ticket.Status.RESOLVED, Ticket.Status.CLOSED)
+    status_events = list(status_events)
+    changes = [(event.created_at, event.data.get("new")) for event in status_events]
+    status = status_events[0].data.get("old") if status_events else Ticket.Status.NEW
+    total, cursor = timedelta(0), start
+    for moment, new in changes:
+        if moment <= start:
+            status = new
+            continue
+        if moment >= end:
+            break
+        if status not in stops:
+            total += business_time_between(cursor, moment, schedule)
+        cursor, status = moment, new
+    if status not in stops:
+        total += business_time_between(cursor, end, schedule)
+    return int(total.total_seconds())

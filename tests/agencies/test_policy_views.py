@@ -90,8 +90,8 @@ def test_it_shows_an_agencys_service_levels_in_a_fixed_number_of_queries(
     signed_in_head, defaults, mof_p2, django_assert_num_queries
 ):
     # 1 session, 1 user, 1 memberships, 1 unread notices (header), 1 agency,
-    # 1 policies (own and defaults), 1 their escalation levels.
-    with django_assert_num_queries(7):
+    # 1 policies (own and defaults), 1 their escalation levels, 1 the latest recompute.
+    with django_assert_num_queries(8):
         response = signed_in_head.get("/agencies/MOF/service-levels/")
     text = page(response)
     assert "Save P2" in text  # its own
@@ -105,8 +105,8 @@ def test_it_shows_the_government_defaults_in_a_fixed_number_of_queries(
     signed_in_admin, defaults, mof_p2, django_assert_num_queries
 ):
     # 1 session, 1 user, 1 memberships, 1 unread notices (header), 1 policies,
-    # 1 escalation levels.
-    with django_assert_num_queries(6):
+    # 1 escalation levels, 1 the latest recompute.
+    with django_assert_num_queries(7):
         response = signed_in_admin.get("/service-levels/")
     text = page(response)
     assert "Save P1" in text and "Save P2" in text
@@ -119,20 +119,20 @@ def test_it_refuses_the_government_defaults_to_all_but_platform_admins(
     client, request, defaults, persona
 ):
     client.force_login(request.getfixturevalue(persona))
-    assert client.get("/service-levels/").status_code == 403
-    assert client.post("/service-levels/", {**P2, "p2-response_hours": "9"}).status_code == 403
+    assert client.get("/service-levels/").status_code == 404
+    assert client.post("/service-levels/", {**P2, "p2-response_hours": "9"}).status_code == 404
     response = client.post("/service-levels/levels/", {**LEVEL, "p2-level-percent": "60"})
-    assert response.status_code == 403
+    assert response.status_code == 404
     level = defaults["P2"].levels.first()
-    assert client.post("/service-levels/levels/remove/", {"level": level.pk}).status_code == 403
+    assert client.post("/service-levels/levels/remove/", {"level": level.pk}).status_code == 404
     assert targets(defaults["P2"]) == (60, 480, True, False)
     assert defaults["P2"].levels.count() == 3
 
 
-def test_it_answers_403_to_the_agencys_own_agents(client, mof_agent, defaults):
+def test_it_answers_404_to_the_agencys_own_agents(client, mof_agent, defaults):
     client.force_login(mof_agent)
-    assert client.get("/agencies/MOF/service-levels/").status_code == 403
-    assert client.post("/agencies/MOF/service-levels/", P2).status_code == 403
+    assert client.get("/agencies/MOF/service-levels/").status_code == 404
+    assert client.post("/agencies/MOF/service-levels/", P2).status_code == 404
     assert not SLAPolicy.objects.filter(agency__isnull=False).exists()
 
 
