@@ -7,11 +7,15 @@ The database named by DATABASE_URL is never touched: the benchmark uses another 
 the same server (BENCH_DATABASE, default govdesk_bench), and reuses it when it already holds
 BENCH_TICKETS tickets seeded with BENCH_SEED. Settings, all from the environment:
 
-    BENCH_TICKETS (100000)  BENCH_SEED (1)  BENCH_REQUESTS (60, at least 50 for real figures)
+    BENCH_TICKETS (100000; two sizes "100000,1000000" measure both, one after the other,
+        each in its own database BENCH_DATABASE_<size>, and report how each scenario grows)
+    BENCH_SEED (1)  BENCH_REQUESTS (60, at least 50 for real figures)
     BENCH_WARMUP (5)  BENCH_CONCURRENCY (8)  BENCH_DURATION (20 s)  BENCH_SWEEP_DUE (1000)
     BENCH_SWEEP_RUNS (3)  BENCH_CHANGES (1000)  BENCH_OUTPUT (bench/results/latest.json)
     BENCH_PROFILE (0; 1 writes a pyinstrument profile of the slowest page next to the output)
     BENCH_CREATORS (16)  BENCH_CREATE_WORKERS (8): concurrent ticket creation, for BENCH_DURATION
+    BENCH_BASELINE (the output file as it was before the run): the results each size is
+        compared with; a scenario more than 25% slower than there is named
 
 A scenario whose part of GovDesk is missing (an app not merged yet) is reported as not
 available, with the reason, and the others are measured.
@@ -19,6 +23,7 @@ available, with the reason, and the others are measured.
 
 from __future__ import annotations
 
+import dataclasses
 import http.client
 import json
 import os
@@ -41,6 +46,9 @@ BASE_DIR = Path(__file__).resolve().parent.parent
 LOOPBACK = "127.0.0.1"
 QUERY_HEADER = "X-Bench-Queries"
 WEB_WORKERS = 2
+# One key for every size of a run: this process signs the personas' sessions with the key it
+# read first, and each size's server must check them with the same.
+RUN_SECRET_KEY = secrets.token_urlsafe(64)
 
 
 # -- What is measured: one line per scenario ---------------------------------------------------
@@ -62,6 +70,11 @@ SCENARIOS = [
     Scenario("agent_queue", "agent", "GET", "/queue/", rps=True),
     Scenario("agent_queue_filtered", "agent", "GET", "/queue/?view=all&status=open&priority=P3"),
     Scenario("agent_search", "agent", "GET", "/queue/?view=all&q=printer"),
+    # The queue's other built-in views ("mine" is agent_queue), each with every view's count.
+    Scenario("agent_queue_unassigned", "agent", "GET", "/queue/?view=unassigned"),
+    Scenario("agent_queue_transferred", "agent", "GET", "/queue/?view=transferred"),
+    Scenario("agent_queue_due", "agent", "GET", "/queue/?view=due"),
+    Scenario("agent_queue_all", "agent", "GET", "/queue/?view=all"),
     Scenario("ticket_page", "agent", "GET", "/tickets/{ticket}/"),
     Scenario("agency_dashboard", "agent", "GET", "/dashboard/"),
     Scenario("council_dashboard", "council", "GET", "/council/"),
@@ -95,6 +108,13 @@ TARGET_P95_MS = {"agency_dashboard": 250, "council_dashboard": 250, "sla_sweep":
                  "rollup_refresh": None, CONCURRENT_CREATION: None}  # fmt: skip
 
 
+# A scenario whose p95 at the larger size is more than this many times its p95 at the smaller
+# one grows with the data (issue 23: cost that does not grow).
+GROWING_RATIO = 1.5
+# A scenario whose p95 is more than this share above the baseline's is a regression.
+SLOWER_SHARE = 0.25
+
+
 @dataclass
 class Config:
     tickets: int
@@ -111,6 +131,8 @@ class Config:
     database: str
     creators: int
     create_workers: int
+    sizes: tuple[int, ...] = ()
+    baseline: Path | None = None
 
     @classmethod
     def from_env(cls) -> Config:
@@ -124,8 +146,11 @@ class Config:
                 raise SystemExit(f"bench: {name} must be at least {minimum}, got {raw!r}")
             return value
 
+        sizes = ticket_sizes(os.environ.get("BENCH_TICKETS") or "100000")
+        database = os.environ.get("BENCH_DATABASE") or "govdesk_bench"
+        output = Path(os.environ.get("BENCH_OUTPUT") or BASE_DIR / "bench/results/latest.json")
         return cls(
-            tickets=number("BENCH_TICKETS", "100000"),
+            tickets=sizes[-1],
             seed=number("BENCH_SEED", "1", minimum=0),
             requests=number("BENCH_REQUESTS", "60"),
             warmup=number("BENCH_WARMUP", "5", minimum=0),
@@ -134,12 +159,39 @@ class Config:
             sweep_due=number("BENCH_SWEEP_DUE", "1000"),
             sweep_runs=number("BENCH_SWEEP_RUNS", "3"),
             changes=number("BENCH_CHANGES", "1000"),
-            output=Path(os.environ.get("BENCH_OUTPUT") or BASE_DIR / "bench/results/latest.json"),
+            output=output,
             profile=os.environ.get("BENCH_PROFILE", "0") not in ("", "0"),
-            database=os.environ.get("BENCH_DATABASE") or "govdesk_bench",
+            database=database,
             creators=number("BENCH_CREATORS", "16"),
             create_workers=number("BENCH_CREATE_WORKERS", "8"),
+            sizes=sizes,
+            baseline=Path(os.environ.get("BENCH_BASELINE") or output),
         )
+
+    def at_size(self, tickets: int) -> Config:
+        """The run at one of the sizes; with two, each size has a database of its own, so
+        that neither reseeds the other's."""
+        database = self.database if len(self.sizes) < 2 else f"{self.database}_{tickets}"
+        return dataclasses.replace(self, tickets=tickets, database=database)
+
+
+def ticket_sizes(raw: str) -> tuple[int, ...]:
+    """BENCH_TICKETS: one size, or two separated by a comma, smaller first or not."""
+    parts = [part.strip() for part in raw.split(",")]
+    if not 1 <= len(parts) <= 2:
+        raise SystemExit(f"bench: BENCH_TICKETS takes one size or two, got {raw!r}")
+    sizes = []
+    for part in parts:
+        try:
+            size = int(part.replace("_", ""))
+        except ValueError:
+            raise SystemExit(f"bench: BENCH_TICKETS must be numbers, got {raw!r}") from None
+        if size < 1:
+            raise SystemExit(f"bench: BENCH_TICKETS must be at least 1, got {raw!r}")
+        sizes.append(size)
+    if len(set(sizes)) != len(sizes):
+        raise SystemExit(f"bench: BENCH_TICKETS names the same size twice, got {raw!r}")
+    return tuple(sorted(sizes))
 
 
 def say(message: str) -> None:
@@ -671,6 +723,98 @@ def markdown_table(report: dict) -> str:
     return "\n".join(lines)
 
 
+def growth(smaller: dict, larger: dict) -> dict:
+    """For each scenario measured at both sizes, its p95 at the larger size over its p95 at
+    the smaller; above GROWING_RATIO it grows with the data."""
+    ratios, growing = {}, []
+    for key in RESULT_KEYS:
+        before = smaller["results"].get(key, {}).get("p95_ms")
+        after = larger["results"].get(key, {}).get("p95_ms")
+        if before is None or after is None:
+            continue
+        ratio = round(after / before, 2) if before > 0 else None
+        ratios[key] = {"p95_ms": [before, after], "ratio": ratio}
+        if ratio is None or ratio > GROWING_RATIO:
+            growing.append(key)
+    return {
+        "tickets": [smaller["tickets"], larger["tickets"]],
+        "ratios": ratios,
+        "growing": growing,
+    }
+
+
+def growth_table(report: dict) -> str:
+    small, large = report["tickets"]
+    lines = [
+        f"p95 at {large:,} tickets over p95 at {small:,}; above {GROWING_RATIO} grows:",
+        "",
+        f"| scenario | p95 ms at {small:,} | p95 ms at {large:,} | ratio | |",
+        "| --- | ---: | ---: | ---: | --- |",
+    ]
+    for key, row in report["ratios"].items():
+        before, after = row["p95_ms"]
+        ratio = "" if row["ratio"] is None else f"{row['ratio']}x"
+        verdict = "growing" if key in report["growing"] else ""
+        lines.append(f"| {key} | {before} | {after} | {ratio} | {verdict} |")
+    return "\n".join(lines)
+
+
+def baseline_at(baseline: dict, tickets: int) -> dict | None:
+    """The baseline's results at this size: its own, or those of its smaller size."""
+    for candidate in (baseline, baseline.get("smaller") or {}):
+        if candidate.get("tickets") == tickets and isinstance(candidate.get("results"), dict):
+            return candidate
+    return None
+
+
+def regressions(baseline: dict, report: dict) -> dict:
+    """Every scenario whose p95 is more than SLOWER_SHARE above the baseline's at the same
+    size. Sizes differ: nothing is compared, and the report says so."""
+    before = baseline_at(baseline, report["tickets"])
+    if before is None:
+        reason = f"the baseline holds no run at {report['tickets']:,} tickets"
+        return {"tickets": report["tickets"], "compared": False, "reason": reason}
+    slower = {}
+    for key in RESULT_KEYS:
+        was = before["results"].get(key, {}).get("p95_ms")
+        now = report["results"].get(key, {}).get("p95_ms")
+        if was is None or now is None or now <= was * (1 + SLOWER_SHARE):
+            continue
+        change = f"+{round((now / was - 1) * 100)}%" if was > 0 else "new cost"
+        slower[key] = {"baseline_p95_ms": was, "p95_ms": now, "change": change}
+    return {"tickets": report["tickets"], "compared": True, "baseline_date": before.get("date"),
+            "slower": slower}  # fmt: skip
+
+
+def regression_lines(report: dict) -> str:
+    if not report["compared"]:
+        return f"Regressions at {report['tickets']:,} tickets: not compared, {report['reason']}."
+    if not report["slower"]:
+        return (f"Regressions at {report['tickets']:,} tickets: none more than "
+                f"{round(SLOWER_SHARE * 100)}% slower than the baseline of "
+                f"{report['baseline_date']}.")  # fmt: skip
+    names = ", ".join(
+        f"{key} {row['change']} ({row['baseline_p95_ms']} -> {row['p95_ms']} ms)"
+        for key, row in report["slower"].items()
+    )
+    return (f"Regressions at {report['tickets']:,} tickets, more than "
+            f"{round(SLOWER_SHARE * 100)}% slower than the baseline of "
+            f"{report['baseline_date']}: {names}.")  # fmt: skip
+
+
+def read_baseline(path: Path | None) -> dict:
+    """The committed results, or nothing to compare with when there are none or they are
+    not results."""
+    if path is None or not path.exists():
+        return {}
+    try:
+        baseline = json.loads(path.read_text())
+    except (OSError, ValueError):
+        say(f"baseline {path} is not readable JSON; nothing to compare with")
+        return {}
+    return baseline if isinstance(baseline, dict) else {}
+
+
 # -- The run ---------------------------------------------------------------------------------
 
 
@@ -681,7 +825,7 @@ def environment(bench_url: str, static_root: str) -> dict[str, str]:
         "DJANGO_SETTINGS_MODULE": "bench.settings",
         # Production's settings, on plain HTTP on loopback, with no mail leaving.
         "DEBUG": "0",
-        "SECRET_KEY": os.environ.get("BENCH_SECRET_KEY") or secrets.token_urlsafe(64),
+        "SECRET_KEY": os.environ.get("BENCH_SECRET_KEY") or RUN_SECRET_KEY,
         "ALLOWED_HOSTS": f"{LOOPBACK},localhost",
         "SECURE_SSL_REDIRECT": "0",
         "REQUIRE_MFA_FOR_STAFF": "0",
@@ -714,6 +858,8 @@ def run(config: Config) -> dict:
     from django.db import connection
 
     from bench import seeding
+
+    use_database(config.database)
 
     recorded = seeding.recorded_seed()
     if recorded and (recorded["tickets"], recorded["seed"]) == (config.tickets, config.seed):
@@ -779,6 +925,18 @@ def run(config: Config) -> dict:
     return report
 
 
+def use_database(name: str) -> None:
+    """This process's own queries (the personas' sessions, the sweep, the refresh) go to the
+    size's database: settings were read once, at the first size's."""
+    from django.conf import settings
+    from django.db import connections
+
+    connection = connections["default"]
+    connection.close()
+    settings.DATABASES["default"]["NAME"] = name
+    connection.settings_dict["NAME"] = name
+
+
 def _forget_queued_tasks() -> None:
     """No worker serves the benchmark's queue: the tasks its changes queued are dropped."""
     from django.conf import settings
@@ -789,12 +947,28 @@ def _forget_queued_tasks() -> None:
 
 def main() -> int:
     config = Config.from_env()
-    report = run(config)
+    baseline = read_baseline(config.baseline)
+    reports = []
+    for tickets in config.sizes:
+        report = run(config.at_size(tickets))
+        report["regressions"] = regressions(baseline, report)
+        reports.append(report)
+    final = reports[-1]
+    if len(reports) == 2:
+        final["smaller"] = reports[0]
+        final["growth"] = growth(reports[0], reports[1])
     config.output.parent.mkdir(parents=True, exist_ok=True)
-    config.output.write_text(json.dumps(report, indent=2) + "\n")
+    config.output.write_text(json.dumps(final, indent=2) + "\n")
     say(f"wrote {config.output}")
+    for report in reports:
+        print()
+        print(markdown_table(report))
+    if "growth" in final:
+        print()
+        print(growth_table(final["growth"]))
     print()
-    print(markdown_table(report))
+    for report in reports:
+        print(regression_lines(report["regressions"]))
     return 0
 
 

@@ -1,0 +1,113 @@
+"""Creating a ticket costs the same queries whatever the size of the team it goes to: the
+requester's acknowledgement is written at once, the team's notices by a worker after the
+commit, as the escalation sweep's are."""
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from rest_framework.test import APIClient
+
+from accounts.models import Role
+from accounts.token_services import api_token_create
+from core.models import PendingWork
+from core.tasks import drain_pending_work
+from notifications.models import Kind, Notice
+from tests.factories import MembershipFactory, UserFactory
+
+
+def grow_team(team, agency, size: int) -> None:
+    """Agents of the agency on the team until it has `size` members."""
+    for number in range(team.members.count(), size):
+        agent = UserFactory(email=f"member{number}@mof.gov.test")
+        MembershipFactory(user=agent, agency=agency, role=Role.AGENT)
+        team.members.add(agent)
+
+
+def report(category) -> dict:
+    return {
+        "category": category.pk,
+        "subject": "Printer offline",
+        "description": "The printer on the second floor shows an error.",
+        "impact": "low",
+        "urgency": "medium",
+    }
+
+
+@pytest.fixture
+def web_report(client, mof_requester, printer_category):
+    client.force_login(mof_requester)
+
+    def send():
+        response = client.post("/tickets/new/", report(printer_category))
+        assert response.status_code == 302, response.content[:500]
+
+    return send
+
+
+@pytest.fixture
+def api_report(mof_requester, printer_category):
+    _token, key = api_token_create(user=mof_requester, name="Tests")
+    client = APIClient()
+    client.credentials(HTTP_AUTHORIZATION=f"Token {key}")
+    body = {**report(printer_category), "category": printer_category.slug}
+
+    def send():
+        response = client.post("/api/v1/tickets/", body, format="json")
+        assert response.status_code == 201, response.content[:500]
+
+    return send
+
+
+def queries_of(send, committed) -> int:
+    """The statements of one report, with what its commit sets off in the same process."""
+    with CaptureQueriesContext(connection) as queries, committed():
+        send()
+    return len(queries)
+
+
+def worker_drain() -> int:
+    """What a worker does with the rows queued for it after the commit."""
+    return drain_pending_work(sorted(PendingWork.objects.values_list("pk", flat=True)))
+
+
+# The web form: 4 the page's own (session, user, memberships, the category chosen); 13 the
+# creation's transaction (2 savepoints and their releases, the team, the ticket, its event,
+# the pending work, its holding, its service level and clock, its number, its reference
+# and search document); 1 the confirmation's re-read; 24 the inline subscribers after the
+# commit (the drain's savepoint, its rows, their delete and release; for each of the people
+# told at once, incidents and webhooks a savepoint, the events and a release; the team
+# (for whom is not told), the requester's preference, notice, reply address and e-mail; the
+# webhooks' transfers and endpoints; the incident check). The API reads no page around it.
+CREATION_QUERIES = {"web_report": 42, "api_report": 39}
+
+
+@pytest.mark.parametrize("channel", ["web_report", "api_report"])
+def test_it_creates_a_ticket_in_the_same_queries_for_a_team_of_2_and_of_40(
+    request, channel, service_desk, mof, committed
+):
+    send = request.getfixturevalue(channel)
+    send()  # the first report of a process reads what later ones find cached
+    worker_drain()
+    with_2 = queries_of(send, committed)
+    grow_team(service_desk, mof, 40)
+    with_40 = queries_of(send, committed)
+    assert with_2 == with_40 == CREATION_QUERIES[channel]
+
+
+def test_it_tells_the_whole_team_through_the_worker(
+    web_report, service_desk, mof, mof_requester, committed
+):
+    grow_team(service_desk, mof, 40)
+    with committed():
+        web_report()
+    # At once: the requester's acknowledgement, not yet the team.
+    assert Notice.objects.filter(user=mof_requester, kind=Kind.RECEIVED).count() == 1
+    assert not Notice.objects.filter(kind=Kind.TICKET_CREATED).exists()
+    assert worker_drain() >= 1
+    told = Notice.objects.filter(kind=Kind.TICKET_CREATED)
+    assert told.count() == 40
+    assert set(told.values_list("user", flat=True)) == set(
+        service_desk.members.values_list("pk", flat=True)
+    )
+    assert worker_drain() == 0  # the task delivered twice tells nobody twice
+    assert told.count() == 40
