@@ -14,7 +14,7 @@ DEPLOY_ENV := DEBUG=0 SECRET_KEY=$$($(PY) -c 'import secrets; print(secrets.toke
 	ALLOWED_HOSTS=desk.gov.example CSRF_TRUSTED_ORIGINS=https://desk.gov.example \
 	EMAIL_URL=smtp://mail.gov.example:587 DEFAULT_FROM_EMAIL=govdesk@gov.example
 
-.PHONY: help install lock run test test-with-servers lint format check-deploy messages browser imap-server stop clean bench
+.PHONY: help install lock run test test-with-servers lint format check-deploy messages browser imap-server oidc-provider backup restore stop clean bench
 
 help:
 	@echo "make run     install, migrate, load the demo government, serve with worker and beat"
@@ -23,6 +23,7 @@ help:
 	@echo "make format  ruff format and fix"
 	@echo "make stop    stop embedded servers a killed 'make run' left behind"
 	@echo "make bench   seed a benchmark government and measure it (BENCH_TICKETS=100000)"
+	@echo "make backup TO=DIR / make restore FROM=DIR   back up, restore into an empty installation"
 
 # requirements.lock pins production; requirements-dev.lock pins the same plus the embedded
 # servers and test tools. Both come from pyproject.toml through `make lock`.
@@ -66,6 +67,25 @@ imap-server:
 		fi; \
 	fi
 
+# The single sign-on tests run a certified OpenID provider, the npm package oidc-provider
+# pinned in tests/ops/oidc/package.json, with the machine's node: npm installs it there.
+OIDC_PROVIDER := tests/ops/oidc/node_modules/oidc-provider/package.json
+oidc-provider: $(OIDC_PROVIDER)
+$(OIDC_PROVIDER): tests/ops/oidc/package.json
+	@command -v npm >/dev/null || { echo "Single sign-on tests need Node.js and npm: install Debian's nodejs and npm packages"; exit 1; }
+	npm install --prefix tests/ops/oidc --no-audit --no-fund --silent
+	touch $@
+
+# A consistent dump, the attachment files and a manifest of counts and checksums into a new
+# folder; a restore refuses a database or MEDIA_ROOT that is not empty (README, Runbook).
+backup: install
+	@test -n "$(TO)" || { echo "make backup TO=DIR: name a new folder for the backup"; exit 2; }
+	$(WITH_SERVERS) $(PY) scripts/backup.py backup --to "$(TO)"
+
+restore: install
+	@test -n "$(FROM)" || { echo "make restore FROM=DIR: name the folder of a backup"; exit 2; }
+	$(WITH_SERVERS) $(PY) scripts/backup.py restore --from "$(FROM)"
+
 lint: install
 	$(RUFF) check .
 	$(RUFF) format --check .
@@ -80,7 +100,7 @@ check-deploy: install
 		REDIS_URL=$${REDIS_URL:-redis://localhost:6379/0} \
 		$(PY) manage.py check --deploy --fail-level WARNING
 
-test: install browser imap-server lint check-deploy
+test: install browser imap-server oidc-provider lint check-deploy
 	$(WITH_SERVERS) $(MAKE) --no-print-directory test-with-servers
 
 # Runs inside `make test`, with DATABASE_URL and REDIS_URL set.

@@ -22,6 +22,14 @@ class ProfileForm(forms.Form):
         choices=[("", _("The language of my browser")), *settings.LANGUAGES],
         required=False,
     )
+    single_key_shortcuts = forms.BooleanField(
+        label=_("Single-key keyboard shortcuts in the queue and on tickets"),
+        help_text=_(
+            "Untick if you use speech input or stray key presses trigger them: each shortcut "
+            "then needs Alt and Shift as well."
+        ),
+        required=False,
+    )
 
 
 class MembershipSwitchForm(forms.Form):

@@ -58,6 +58,11 @@ class User(AbstractBaseUser, PermissionsMixin):
         default="",
         db_default="",
     )
+    # Off for someone whose speech input or stray keys would trigger them (WCAG 2.1.4);
+    # shortcuts with a modifier key still work.
+    single_key_shortcuts = models.BooleanField(
+        _("single-key shortcuts"), default=True, db_default=True
+    )
     is_staff = models.BooleanField(
         _("may use the Django admin"),
         default=False,
@@ -71,6 +76,10 @@ class User(AbstractBaseUser, PermissionsMixin):
     EMAIL_FIELD = "email"
     USERNAME_FIELD = "email"
     REQUIRED_FIELDS: list[str] = []
+
+    # Data protection: which text fields hold a person's data (privacy/).
+    personal_data_fields = ("email", "full_name")
+    not_personal_fields = ("password",)
 
     class Meta:
         verbose_name = _("user")
@@ -102,12 +111,20 @@ class Role(models.TextChoices):
     AGENCY_ADMIN = "agency_admin", _("Agency admin")
     COUNCIL = "council", _("CIO Council member")
     PLATFORM_ADMIN = "platform_admin", _("Platform admin")
+    # Reads the access log and answers people's requests to see or erase their data: for one
+    # agency, or government-wide when the membership names none.
+    DATA_PROTECTION_OFFICER = "dpo", _("Data protection officer")
 
 
 # Roles whose work is tied to one agency's queues and configuration.
 AGENCY_STAFF_ROLES = (Role.AGENT, Role.AGENCY_ADMIN)
 # Roles whose holders must set up MFA when the setting requires it.
-MFA_REQUIRED_ROLES = (Role.AGENT, Role.AGENCY_ADMIN, Role.PLATFORM_ADMIN)
+MFA_REQUIRED_ROLES = (
+    Role.AGENT,
+    Role.AGENCY_ADMIN,
+    Role.PLATFORM_ADMIN,
+    Role.DATA_PROTECTION_OFFICER,
+)
 
 
 class Membership(models.Model):
@@ -173,6 +190,9 @@ class ApiToken(models.Model):
     expires_at = models.DateTimeField(_("expires"), null=True, blank=True)
     last_used_at = models.DateTimeField(_("last used"), null=True, blank=True)
     revoked_at = models.DateTimeField(_("revoked"), null=True, blank=True)
+
+    # Data protection: which text fields hold a person's data (privacy/).
+    not_personal_fields = ("name", "prefix", "key_digest")
 
     class Meta:
         verbose_name = _("API token")

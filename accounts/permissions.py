@@ -37,6 +37,20 @@ class Right(StrEnum):
     MANAGE_GOV_SERVICES = "manage_gov_services"
     # The agency-scoped rights held reach every agency, not only the membership's own.
     SEE_ALL_AGENCIES = "see_all_agencies"
+    # Share saved queue views with the whole agency or any of its teams (a team's lead may
+    # also share with their own team: `may_share_view_with_team`).
+    SHARE_VIEWS = "share_views"
+    # Keep the agency's own canned responses and macros.
+    MANAGE_AGENCY_RESPONSES = "manage_agency_responses"
+    # Keep the government-wide library of canned responses and macros.
+    MANAGE_GOV_RESPONSES = "manage_gov_responses"
+    # Read the access log, export what GovDesk holds about a person, erase a person, set
+    # retention and legal holds: on the membership's agency, or everywhere when it names none.
+    PROTECT_PERSONAL_DATA = "protect_personal_data"
+    # Write and change the knowledge articles the agency owns, and send them for review.
+    EDIT_ARTICLES = "edit_articles"
+    # Publish and archive the agency's articles.
+    PUBLISH_ARTICLES = "publish_articles"
 
 
 _AGENCY_STAFF_RIGHTS = frozenset(
@@ -48,6 +62,7 @@ _AGENCY_STAFF_RIGHTS = frozenset(
         Right.SEE_INTERNAL_NOTES,
         Right.MANAGE_INCIDENTS,
         Right.VIEW_AGENCY_DASHBOARD,
+        Right.EDIT_ARTICLES,
     }
 )
 
@@ -55,9 +70,17 @@ ROLE_RIGHTS: dict[str, frozenset[Right]] = {
     Role.REQUESTER: frozenset({Right.REPORT_PROBLEM}),
     Role.AGENT: _AGENCY_STAFF_RIGHTS,
     Role.AGENCY_ADMIN: _AGENCY_STAFF_RIGHTS
-    | {Right.MANAGE_TEAMS, Right.MANAGE_MEMBERS, Right.CONFIGURE_AGENCY},
+    | {
+        Right.MANAGE_TEAMS,
+        Right.MANAGE_MEMBERS,
+        Right.CONFIGURE_AGENCY,
+        Right.SHARE_VIEWS,
+        Right.MANAGE_AGENCY_RESPONSES,
+        Right.PUBLISH_ARTICLES,
+    },
     Role.COUNCIL: frozenset({Right.REPORT_PROBLEM, Right.VIEW_COUNCIL_DASHBOARD}),
     Role.PLATFORM_ADMIN: frozenset(Right),
+    Role.DATA_PROTECTION_OFFICER: frozenset({Right.REPORT_PROBLEM, Right.PROTECT_PERSONAL_DATA}),
 }
 
 # Rights exercised on one agency: a role grants them only on its own membership's agency,
@@ -73,6 +96,10 @@ AGENCY_SCOPED_RIGHTS = frozenset(
         Right.MANAGE_TEAMS,
         Right.MANAGE_MEMBERS,
         Right.CONFIGURE_AGENCY,
+        Right.SHARE_VIEWS,
+        Right.MANAGE_AGENCY_RESPONSES,
+        Right.EDIT_ARTICLES,
+        Right.PUBLISH_ARTICLES,
     }
 )
 
@@ -82,6 +109,7 @@ ROLE_STRENGTH = (
     Role.PLATFORM_ADMIN,
     Role.AGENCY_ADMIN,
     Role.AGENT,
+    Role.DATA_PROTECTION_OFFICER,
     Role.COUNCIL,
     Role.REQUESTER,
 )
@@ -154,5 +182,32 @@ def admins_of_agency_q(agency_id: int | None, *, prefix: str = "") -> Q:
     return members_with_right_q(Right.MANAGE_MEMBERS, agency_id, prefix=prefix)
 
 
+def platform_admins_q(*, prefix: str = "") -> Q:
+    """Memberships that run the whole platform: those whose rights reach every agency and
+    who manage its people."""
+    return Q(**{f"{prefix}role__in": _roles(Right.MANAGE_MEMBERS, everywhere=True)})
+
+
 def memberships_strongest_first(memberships: Iterable[Membership]) -> list[Membership]:
     return sorted(memberships, key=lambda m: ROLE_STRENGTH.index(m.role))
+
+
+def data_protection_scope(membership: Membership | None) -> tuple[bool, int | None]:
+    """Where the membership protects personal data: (False, None) nowhere; (True, None) in
+    every agency (a platform admin, a government-wide officer); (True, id) in one agency."""
+    if not membership_has_right(membership, Right.PROTECT_PERSONAL_DATA):
+        return False, None
+    if sees_all_agencies(membership):
+        return True, None
+    return True, membership.agency_id
+
+
+def may_share_view_with_team(membership: Membership | None, team) -> bool:
+    """Those who share views agency-wide, and the team's own lead, if they work its queue."""
+    if membership_has_right(membership, Right.SHARE_VIEWS, team.agency_id):
+        return True
+    return (
+        membership is not None
+        and team.lead_id == membership.user_id
+        and membership_has_right(membership, Right.WORK_QUEUE, team.agency_id)
+    )

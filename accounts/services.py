@@ -148,13 +148,24 @@ def _refuse_removing_last_admin(membership: Membership) -> None:
 
 
 @transaction.atomic
-def user_update_profile(*, user: User, full_name: str, preferred_language: str) -> User:
-    """Saves the profile; an empty language means "follow my browser"."""
+def user_update_profile(
+    *,
+    user: User,
+    full_name: str,
+    preferred_language: str,
+    single_key_shortcuts: bool | None = None,
+) -> User:
+    """Saves the profile; an empty language means "follow my browser". Shortcuts are left as
+    they are when not given."""
     if preferred_language and preferred_language not in dict(settings.LANGUAGES):
         raise ValidationError(_("GovDesk is not offered in that language."))
     user.full_name = full_name.strip()
     user.preferred_language = preferred_language
-    user.save(update_fields=["full_name", "preferred_language"])
+    fields = ["full_name", "preferred_language"]
+    if single_key_shortcuts is not None:
+        user.single_key_shortcuts = single_key_shortcuts
+        fields.append("single_key_shortcuts")
+    user.save(update_fields=fields)
     return user
 
 

@@ -17,7 +17,11 @@ def profile(request):
     user = request.user
     form = ProfileForm(
         request.POST or None,
-        initial={"full_name": user.full_name, "preferred_language": user.preferred_language},
+        initial={
+            "full_name": user.full_name,
+            "preferred_language": user.preferred_language,
+            "single_key_shortcuts": user.single_key_shortcuts,
+        },
     )
     if request.method == "POST" and form.is_valid():
         user_update_profile(user=user, **form.cleaned_data)

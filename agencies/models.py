@@ -161,6 +161,9 @@ class Team(models.Model):
     )
     created_at = models.DateTimeField(auto_now_add=True)
 
+    # Data protection: which text fields hold a person's data (privacy/).
+    not_personal_fields = ("name", "description")
+
     class Meta:
         verbose_name = _("team")
         verbose_name_plural = _("teams")

@@ -9,6 +9,11 @@ from accounts.models import Membership, User
 from accounts.permissions import staff_of_agency_q
 from agencies.models import Agency, AgencyDomain, Team
 from core.audit import audit_record
+from core.pending_work import Run, pending_work_record
+
+# The agency's time zone is its calendar's, so changing it moves its open tickets' due times:
+# service_levels, above this app, handles the topic (service_levels.services.RECOMPUTE_TOPIC).
+SLA_RECOMPUTE_TOPIC = "service_levels.recompute"
 
 
 def _check_domains_free(domains: list[str], agency: Agency | None) -> None:
@@ -92,6 +97,10 @@ def agency_update(
     agency.full_clean()
     agency.save(update_fields=["name", "kind", "time_zone", "is_active", "parent"])
     _set_domains(agency, domains)
+    if before["time_zone"] != time_zone:
+        pending_work_record(
+            items=[(SLA_RECOMPUTE_TOPIC, {"agency": agency.pk, "reason": "time_zone"}, Run.TASK)]
+        )
     audit_record(
         actor=actor,
         action="agency.updated",

@@ -1,4 +1,6 @@
-"""/healthz: the state of the database, the broker and the scheduler, for load balancers."""
+"""/healthz: the state of the database, the broker and the scheduler, for load balancers; and
+of the read replica when there is one, which never makes the answer 503 (reads fall back to
+the primary, so the site works without it)."""
 
 from datetime import timedelta
 
@@ -10,6 +12,8 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
 from core.models import SchedulerHeartbeat
+from core.redis_connection import redis_client
+from core.replica import replica_configured, replica_status
 from core.tasks import BEAT_HEARTBEAT_NAME
 
 
@@ -25,9 +29,7 @@ def check_database() -> dict:
 def check_broker() -> dict:
     import redis
 
-    client = redis.Redis.from_url(
-        settings.CELERY_BROKER_URL, socket_connect_timeout=2, socket_timeout=2
-    )
+    client = redis_client(timeout=2)
     try:
         client.ping()
     except redis.RedisError as error:
@@ -61,6 +63,8 @@ def health(request):
         "scheduler": check_scheduler(),
     }
     healthy = all(check["ok"] for check in checks.values())
+    if replica_configured():
+        checks["replica"] = replica_status().as_health()
     return JsonResponse(
         {"status": "ok" if healthy else "unhealthy", "checks": checks},
         status=200 if healthy else 503,

@@ -64,6 +64,10 @@ class AuditEntry(models.Model):
     target = models.CharField(max_length=300)
     data = models.JSONField(default=dict, blank=True)
 
+    # Data protection: which text fields hold a person's data (privacy/).
+    personal_data_fields = ("target", "data")
+    not_personal_fields = ("action",)
+
     class Meta:
         verbose_name = _("audit entry")
         verbose_name_plural = _("audit entries")
@@ -89,6 +93,10 @@ class IdempotencyKey(models.Model):
     response_status = models.PositiveSmallIntegerField(default=0)
     response_body = models.JSONField(default=dict, blank=True)
     created_at = models.DateTimeField(auto_now_add=True, db_index=True)
+
+    # Data protection: which text fields hold a person's data (privacy/).
+    personal_data_fields = ("response_body",)
+    not_personal_fields = ("key", "request_digest")
 
     class Meta:
         constraints = [

@@ -15,14 +15,18 @@ def drain_pending_work(ids: list[int] | None = None) -> int:
 
 
 BEAT_HEARTBEAT_NAME = "beat"
+# Written at the end of each escalation sweep; /metrics shows the time since.
+ESCALATION_SWEEP_HEARTBEAT_NAME = "escalation-sweep"
+
+
+def heartbeat_record(name: str) -> None:
+    SchedulerHeartbeat.objects.update_or_create(name=name, defaults={"last_run_at": timezone.now()})
 
 
 @shared_task(ignore_result=True)
 def record_scheduler_heartbeat() -> None:
     """Proves to /healthz that beat schedules and a worker runs what it schedules."""
-    SchedulerHeartbeat.objects.update_or_create(
-        name=BEAT_HEARTBEAT_NAME, defaults={"last_run_at": timezone.now()}
-    )
+    heartbeat_record(BEAT_HEARTBEAT_NAME)
 
 
 @beat_init.connect(dispatch_uid="helpdesk.heartbeat_on_beat_start")

@@ -11,7 +11,10 @@ from rest_framework.routers import SimpleRouter
 
 from accounts.api import MeView
 from agencies.api import AgencyViewSet
+from knowledge.api import ArticleViewSet
+from satisfaction.api import TicketSatisfactionView
 from tickets.api import CategoryViewSet, TicketViewSet
+from workspace.api import CannedResponseViewSet, SavedViewViewSet, TimeEntryViewSet
 
 
 class SchemaView(SpectacularAPIView):
@@ -33,9 +36,22 @@ router = SimpleRouter(use_regex_path=False)
 router.register("agencies", AgencyViewSet, basename="api-agency")
 router.register("categories", CategoryViewSet, basename="api-category")
 router.register("tickets", TicketViewSet, basename="api-ticket")
+router.register("articles", ArticleViewSet, basename="api-article")
+router.register("views", SavedViewViewSet, basename="api-view")
+router.register("responses", CannedResponseViewSet, basename="api-response")
 
 urlpatterns = [
     path("me/", MeView.as_view(), name="api-me"),
+    path(
+        "tickets/<str:reference>/time-entries/",
+        TimeEntryViewSet.as_view({"get": "list", "post": "create"}),
+        name="api-ticket-time-entries",
+    ),
+    path(
+        "tickets/<str:reference>/satisfaction/",
+        TicketSatisfactionView.as_view(),
+        name="api-ticket-satisfaction",
+    ),
     *router.urls,
     path("schema/", SchemaView.as_view(), name="api-schema"),
     path("docs/", DocsView.as_view(), name="api-docs"),

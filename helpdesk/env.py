@@ -19,7 +19,18 @@ FALSE_WORDS = {"0", "false", "no", "off", ""}
 
 
 def env_str(name: str, default: str = "") -> str:
-    return os.environ.get(name, default).strip()
+    """The variable's value; else, when `<name>_FILE` names a file, the file's content (how
+    container platforms hand over secrets); else the default."""
+    value = os.environ.get(name)
+    secret_file = os.environ.get(f"{name}_FILE", "").strip()
+    if value is None and secret_file:
+        try:
+            value = Path(secret_file).read_text()
+        except OSError as error:
+            raise ImproperlyConfigured(
+                f"{name}_FILE names a file that cannot be read: {secret_file!r} ({error.strerror})"
+            ) from None
+    return (default if value is None else value).strip()
 
 
 def env_bool(name: str, default: bool) -> bool:

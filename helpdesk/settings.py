@@ -5,8 +5,11 @@ values stop the process at start-up with the variable's name; see helpdesk/env.p
 Django's settings reference: https://docs.djangoproject.com/en/5.2/ref/settings/
 """
 
+import ipaddress
 from pathlib import Path
+from urllib.parse import urlsplit
 
+import structlog
 from celery.schedules import crontab
 from csp.constants import NONCE, NONE, SELF
 from django.core.exceptions import ImproperlyConfigured
@@ -67,6 +70,8 @@ INSTALLED_APPS = [
     "rest_framework",
     "drf_spectacular",
     "drf_spectacular_sidecar",
+    "pgtrigger",
+    "pghistory",
     "core",
     "accounts",
     "agencies",
@@ -86,6 +91,9 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # First: the request id is on every line logged below, and the latency counts everything.
+    "core.log_context.RequestIdMiddleware",
+    "helpdesk.metrics.RequestMetricsMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -101,11 +109,15 @@ MIDDLEWARE = [
     "accounts.middleware.CurrentMembershipMiddleware",
     "accounts.middleware.RequireMFAMiddleware",
     "core.middleware.NoStoreForSignedInMiddleware",
+    # Configuration history names who made a change; the access log records who read what.
+    "pghistory.middleware.HistoryMiddleware",
+    "privacy.middleware.AccessLogMiddleware",
 ]
 
 ROOT_URLCONF = "helpdesk.urls"
 # Project templates override Django's form templates (templates/django/forms/).
-FORM_RENDERER = "django.forms.renderers.TemplatesSetting"
+# The project's templates; select lists written without a template per option.
+FORM_RENDERER = "core.form_rendering.FormRenderer"
 WSGI_APPLICATION = "helpdesk.wsgi.application"
 
 TEMPLATES = [
@@ -128,10 +140,47 @@ TEMPLATES = [
 
 # -- Database: PostgreSQL only ----------------------------------------------------------------
 DATABASES = {"default": database_from_env("DATABASE_URL")}
+# A streaming replica for the reads that may be a little old (core/replica.py): dashboards,
+# the Council view, exports and rollup rebuilds. Reads fall back to the primary when it is
+# down, is no replica, or lags more than REPLICA_MAX_LAG_SECONDS.
+REPLICA_MAX_LAG_SECONDS = env_int("REPLICA_MAX_LAG_SECONDS", 30, minimum=1)
+REPLICA_CHECK_SECONDS = env_int("REPLICA_CHECK_SECONDS", 5, minimum=1)
+if env_str("DATABASE_REPLICA_URL"):
+    DATABASES["replica"] = database_from_env("DATABASE_REPLICA_URL")
+    DATABASES["replica"]["OPTIONS"] = {"connect_timeout": 3}
+    # Tests use the primary's test database for it: the router's choice, not the data, is
+    # what a test checks.
+    DATABASES["replica"]["TEST"] = {"MIRROR": "default"}
+    primary, replica = DATABASES["default"], DATABASES["replica"]
+    if all(primary.get(key) == replica.get(key) for key in ("HOST", "PORT", "NAME")):
+        raise ImproperlyConfigured(
+            "DATABASE_REPLICA_URL names the same server and database as DATABASE_URL: give "
+            "the address of a streaming replica, or leave it unset"
+        )
+    DATABASE_ROUTERS = ["core.replica.ReplicaRouter"]
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # -- Redis: cache (rate limits), Celery broker ------------------------------------------------
-REDIS_URL = redis_url_from_env("REDIS_URL")
+# One address (REDIS_URL), or Redis Sentinel: REDIS_SENTINELS (host:port,host:port) and
+# REDIS_SENTINEL_MASTER, for the cache and the broker alike (core/redis_connection.py).
+REDIS_SENTINEL_MASTER = env_str("REDIS_SENTINEL_MASTER")
+REDIS_SENTINEL_DB = env_int("REDIS_SENTINEL_DB", 0)
+REDIS_SENTINELS: list[tuple[str, int]] = []
+if env_str("REDIS_SENTINELS") or REDIS_SENTINEL_MASTER:
+    from core.redis_connection import parse_sentinels
+
+    try:
+        REDIS_SENTINELS = parse_sentinels(env_str("REDIS_SENTINELS"))
+    except ValueError as error:
+        raise ImproperlyConfigured(str(error)) from None
+    if not REDIS_SENTINEL_MASTER:
+        raise ImproperlyConfigured(
+            "REDIS_SENTINEL_MASTER must name the master the Sentinels watch (such as "
+            "govdesk) when REDIS_SENTINELS is set"
+        )
+    REDIS_URL = env_str("REDIS_URL")
+else:
+    REDIS_URL = redis_url_from_env("REDIS_URL")
 CACHES = {
     "default": {
         "BACKEND": "django.core.cache.backends.redis.RedisCache",
@@ -140,6 +189,12 @@ CACHES = {
         "TIMEOUT": 300,
     }
 }
+if REDIS_SENTINELS:
+    CACHES["default"]["LOCATION"] = [f"sentinel://{REDIS_SENTINEL_MASTER}/{REDIS_SENTINEL_DB}"]
+    CACHES["default"]["OPTIONS"] = {
+        "pool_class": "core.redis_connection.SentinelMasterPool",
+        "sentinels": REDIS_SENTINELS,
+    }
 SESSION_ENGINE = "django.contrib.sessions.backends.db"
 
 # -- Accounts and sign-in (django-allauth) ----------------------------------------------------
@@ -259,6 +314,16 @@ MEDIA_ROOT = Path(env_str("MEDIA_ROOT", str(BASE_DIR / ".devdata" / "media")))
 # Stored under MEDIA_ROOT, which no URL serves: files go out only through the ticket's view.
 ATTACHMENT_MAX_BYTES = env_int("ATTACHMENT_MAX_MB", 10, minimum=1) * 1024 * 1024
 ATTACHMENT_MAX_FILES = env_int("ATTACHMENT_MAX_FILES", 5, minimum=1)
+# Behind nginx: the prefix of its internal location for MEDIA_ROOT, such as /protected-media/;
+# downloads are then checked by GovDesk and sent by nginx (core/file_serving.py).
+ATTACHMENT_ACCEL_REDIRECT = env_str("ATTACHMENT_ACCEL_REDIRECT")
+if ATTACHMENT_ACCEL_REDIRECT and not (
+    ATTACHMENT_ACCEL_REDIRECT.startswith("/") and ATTACHMENT_ACCEL_REDIRECT.endswith("/")
+):
+    raise ImproperlyConfigured(
+        "ATTACHMENT_ACCEL_REDIRECT must be a path such as /protected-media/, got "
+        f"{ATTACHMENT_ACCEL_REDIRECT!r}"
+    )
 
 # -- API (REST API v1 at /api/v1/; helpdesk/api.py) --------------------------------------------
 # https://www.django-rest-framework.org/api-guide/settings/
@@ -301,7 +366,11 @@ SPECTACULAR_SETTINGS = {
     "REDOC_DIST": "SIDECAR",
     "AUTHENTICATION_WHITELIST": ["accounts.api_auth.TokenAuthentication"],
     # Impact and urgency share one set of choices: one name in the schema.
-    "ENUM_NAME_OVERRIDES": {"LevelEnum": "tickets.models.Level"},
+    "ENUM_NAME_OVERRIDES": {
+        "LevelEnum": "tickets.models.Level",
+        "ArticleStatusEnum": "knowledge.models.Article.Status",
+        "TicketStatusEnum": "tickets.models.Ticket.Status",
+    },
 }
 # Webhooks refuse addresses that resolve to loopback, private, link-local or reserved ranges
 # (no server-side request forgery), and plain http://, unless this is on: for tests and
@@ -320,7 +389,7 @@ CSRF_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SECURE = CSRF_COOKIE_SECURE = LANGUAGE_COOKIE_SECURE = not DEBUG
 SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", not DEBUG)
 # Load balancers probe health over plain HTTP on the private side.
-SECURE_REDIRECT_EXEMPT = [r"^healthz$"]
+SECURE_REDIRECT_EXEMPT = [r"^healthz$", r"^metrics$"]
 SECURE_HSTS_SECONDS = env_int("SECURE_HSTS_SECONDS", 0 if DEBUG else 31536000)
 SECURE_HSTS_INCLUDE_SUBDOMAINS = SECURE_HSTS_SECONDS > 0
 SECURE_HSTS_PRELOAD = env_bool("SECURE_HSTS_PRELOAD", False)
@@ -356,6 +425,15 @@ CELERY_BROKER_TRANSPORT_OPTIONS = {
     "visibility_timeout": 3600,
     "socket_connect_timeout": 5,
 }
+if REDIS_SENTINELS:
+    # kombu's Sentinel transport: asks the Sentinels for the master, again after a failover.
+    CELERY_BROKER_URL = ";".join(
+        f"sentinel://{host}:{port}/{REDIS_SENTINEL_DB}" for host, port in REDIS_SENTINELS
+    )
+    CELERY_BROKER_TRANSPORT_OPTIONS |= {
+        "master_name": REDIS_SENTINEL_MASTER,
+        "sentinel_kwargs": {"socket_connect_timeout": 5, "socket_timeout": 5},
+    }
 CELERY_TASK_DEFAULT_QUEUE = env_str("CELERY_QUEUE", "govdesk")
 CELERY_TASK_SERIALIZER = "json"
 CELERY_RESULT_SERIALIZER = "json"
@@ -424,8 +502,24 @@ CELERY_BEAT_SCHEDULE["detect-major-incidents"] = {
     "schedule": float(INCIDENT_DETECT_SECONDS),
     "options": {"expires": INCIDENT_DETECT_SECONDS - 5},
 }
+# -- Knowledge base and satisfaction -----------------------------------------------------------
+# Each morning: the owners of articles whose review is due hear of it, once per due date.
+CELERY_BEAT_SCHEDULE["remind-article-reviews"] = {
+    "task": "knowledge.tasks.remind_article_reviews",
+    "schedule": crontab(hour=6, minute=30),
+    "options": {"expires": 3 * 3600},
+}
+# How long the link in a resolution e-mail lets the requester answer "was this solved?".
+SATISFACTION_LINK_DAYS = env_int("SATISFACTION_LINK_DAYS", 14, minimum=1)
 # /healthz calls the scheduler late after this many seconds without a heartbeat.
 GOVDESK_SCHEDULER_LATE_AFTER = env_int("SCHEDULER_LATE_AFTER", 300, minimum=60)
+# /metrics (helpdesk/metrics.py) answers only `Authorization: Bearer <METRICS_TOKEN>`; unset, 404.
+METRICS_TOKEN = env_str("METRICS_TOKEN")
+if METRICS_TOKEN and len(METRICS_TOKEN) < 32:
+    raise ImproperlyConfigured(
+        "METRICS_TOKEN must be at least 32 characters "
+        '(python -c "import secrets; print(secrets.token_urlsafe(32))" makes one)'
+    )
 
 # -- Logging ----------------------------------------------------------------------------------
 LOG_LEVEL = env_str("LOG_LEVEL", "INFO").upper()
@@ -433,11 +527,36 @@ if LOG_LEVEL not in {"DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"}:
     raise ImproperlyConfigured(
         f"LOG_LEVEL must be DEBUG, INFO, WARNING, ERROR or CRITICAL, got {LOG_LEVEL!r}"
     )
+# JSON lines in production (one object a line, for a log shipper), readable lines in
+# development; both carry the request id of core/log_context.py. https://www.structlog.org/
+LOG_FORMAT = env_str("LOG_FORMAT", "text" if DEBUG else "json")
+if LOG_FORMAT not in {"json", "text"}:
+    raise ImproperlyConfigured(f"LOG_FORMAT must be json or text, got {LOG_FORMAT!r}")
+LOG_PRE_CHAIN = [
+    structlog.contextvars.merge_contextvars,
+    structlog.stdlib.add_log_level,
+    structlog.stdlib.add_logger_name,
+    structlog.stdlib.ExtraAdder(),
+    structlog.processors.TimeStamper(fmt="iso", utc=True),
+]
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    "formatters": {
+        "structured": {
+            "()": structlog.stdlib.ProcessorFormatter,
+            "foreign_pre_chain": LOG_PRE_CHAIN,
+            "processors": [
+                structlog.stdlib.ProcessorFormatter.remove_processors_meta,
+                *(
+                    [structlog.processors.format_exc_info, structlog.processors.JSONRenderer()]
+                    if LOG_FORMAT == "json"
+                    else [structlog.dev.ConsoleRenderer(colors=False)]
+                ),
+            ],
+        }
+    },
+    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "structured"}},
     "root": {"handlers": ["console"], "level": LOG_LEVEL},
     "loggers": {"django.db.backends": {"level": "INFO"}},
 }
@@ -487,3 +606,81 @@ if any(c.isspace() or c in ';()"' for c in INBOUND_TRUSTED_AUTHSERV_ID):
 INBOUND_ACCEPT_UNVERIFIED_REQUESTER_REPLIES = env_bool(
     "INBOUND_ACCEPT_UNVERIFIED_REQUESTER_REPLIES", False
 )
+
+# -- Data protection (privacy/) ---------------------------------------------------------------
+# Configuration history (django-pghistory) keeps its triggers out of the tracked apps'
+# migrations: they are installed after every migrate instead.
+PGTRIGGER_MIGRATIONS = False
+PGTRIGGER_INSTALL_ON_MIGRATE = True
+# Reads of personal data wait in Redis for at most this long before the database has them.
+PRIVACY_ACCESS_LOG_FLUSH_SECONDS = env_int("PRIVACY_ACCESS_LOG_FLUSH_SECONDS", 30, minimum=5)
+CELERY_BEAT_SCHEDULE["flush-access-log"] = {
+    "task": "privacy.tasks.flush_access_log",
+    "schedule": float(PRIVACY_ACCESS_LOG_FLUSH_SECONDS),
+    "options": {"expires": PRIVACY_ACCESS_LOG_FLUSH_SECONDS},
+}
+# Each night in TIME_ZONE: personal data of tickets closed longer ago than their agency keeps it.
+CELERY_BEAT_SCHEDULE["apply-retention"] = {
+    "task": "privacy.tasks.apply_retention",
+    "schedule": crontab(hour=3, minute=15),
+    "options": {"expires": 3 * 3600},
+}
+# Secrets and identifiers masked in ticket text for everyone but the handling agents: a name
+# and a regular expression each. PRIVACY_EXTRA_SECRET_PATTERNS adds an installation's own, as
+# "name=regex" entries separated by commas (a national ID number's format, for example).
+PRIVACY_SECRET_PATTERNS = [
+    ("password", r"(?i)\b(?:password|passwd|pwd|mot de passe)\s*[:=]\s*\S+"),
+    ("api_key", r"(?i)\b(?:api[_ -]?key|token|secret)\s*[:=]\s*\S{8,}"),
+    ("api_key", r"\b(?:sk|pk|ghp|gho|xox[abp])[_-][A-Za-z0-9_-]{16,}\b"),
+    ("iban", r"\b[A-Z]{2}\d{2}(?:\s?[A-Z0-9]{4}){2,7}(?:\s?[A-Z0-9]{1,4})?\b"),
+    ("card", r"\b(?:\d[ -]?){13,19}\b"),
+    ("national_id", r"\b(?:\d{9}[VvXx]|\d{12})\b"),
+] + [
+    tuple(entry.split("=", 1))
+    for entry in env_list("PRIVACY_EXTRA_SECRET_PATTERNS", [])
+    if "=" in entry
+]
+
+# -- SMS and USSD (channels/) -------------------------------------------------------------------
+# The gateways call /channels/<gateway>/<SMS_CALLBACK_TOKEN>/sms/ and .../ussd/; unset, every
+# callback is a 404. SMS_GATEWAY names the module (channels/gateways/) that sends SMS.
+SMS_CALLBACK_TOKEN = env_str("SMS_CALLBACK_TOKEN")
+SMS_GATEWAY = env_str("SMS_GATEWAY", "africastalking")
+AFRICASTALKING_USERNAME = env_str("AFRICASTALKING_USERNAME")
+AFRICASTALKING_API_KEY = env_str("AFRICASTALKING_API_KEY")
+# The short code or sender ID SMS come from; empty: the account's default.
+AFRICASTALKING_SENDER = env_str("AFRICASTALKING_SENDER")
+AFRICASTALKING_BASE_URL = env_str("AFRICASTALKING_BASE_URL", "https://api.africastalking.com")
+if urlsplit(AFRICASTALKING_BASE_URL).scheme not in {"http", "https"}:
+    raise ImproperlyConfigured(
+        "AFRICASTALKING_BASE_URL must be an http(s) address such as "
+        f"https://api.africastalking.com, got {AFRICASTALKING_BASE_URL!r}"
+    )
+SMS_GATEWAY_TIMEOUT = env_int("SMS_GATEWAY_TIMEOUT", 10, minimum=1)
+# Addresses or networks (such as 192.0.2.0/24) the callbacks are taken from; empty: any.
+try:
+    SMS_GATEWAY_ALLOWED_NETWORKS = [
+        ipaddress.ip_network(entry, strict=False)
+        for entry in env_list("SMS_GATEWAY_ALLOWED_IPS", [])
+    ]
+except ValueError as error:
+    raise ImproperlyConfigured(
+        f"SMS_GATEWAY_ALLOWED_IPS must list addresses or networks: {error}"
+    ) from None
+# Numbers written without + are read in this country (ISO code such as KE); empty: + needed.
+SMS_DEFAULT_REGION = env_str("SMS_DEFAULT_REGION").upper()
+if SMS_DEFAULT_REGION and not (len(SMS_DEFAULT_REGION) == 2 and SMS_DEFAULT_REGION.isalpha()):
+    raise ImproperlyConfigured(
+        f"SMS_DEFAULT_REGION must be a two-letter country code such as KE, got "
+        f"{SMS_DEFAULT_REGION!r}"
+    )
+SMS_RATE_PER_NUMBER = env_rate("SMS_RATE_PER_NUMBER", "20/hour")
+USSD_RATE_PER_NUMBER = env_rate("USSD_RATE_PER_NUMBER", "60/hour")
+SMS_CODE_RATE = env_rate("SMS_CODE_RATE", "5/hour")
+SMS_MAX_TEXT = env_int("SMS_MAX_TEXT", 1600, minimum=160)
+SMS_QUARANTINE_DAYS = env_int("SMS_QUARANTINE_DAYS", 7, minimum=1)
+CELERY_BEAT_SCHEDULE["purge-sms-quarantine"] = {
+    "task": "channels.tasks.purge_sms_quarantine",
+    "schedule": crontab(hour=3, minute=45),
+    "options": {"expires": 3 * 3600},
+}

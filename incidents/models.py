@@ -98,6 +98,9 @@ class ProposedIncident(models.Model):
         related_name="proposals",
     )
 
+    # Data protection: which text fields hold a person's data (privacy/).
+    not_personal_fields = ("fingerprint",)
+
     class Meta:
         verbose_name = _("proposed major incident")
         verbose_name_plural = _("proposed major incidents")
@@ -145,3 +148,26 @@ class IncidentAffected(models.Model):
 
     def __str__(self) -> str:
         return f"{self.incident_id}: {self.user_id}"
+
+
+class IncidentArticle(models.Model):
+    """The help article a major incident points everyone to: its banner on "Report a problem",
+    the home page and the public status page link to it. A published public article only,
+    since all of those are read by anyone."""
+
+    incident = models.OneToOneField(
+        "tickets.Ticket", on_delete=models.CASCADE, related_name="help_article"
+    )
+    article = models.ForeignKey(
+        "knowledge.Article", on_delete=models.CASCADE, related_name="incidents"
+    )
+    attached_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
+    )
+    attached_at = models.DateTimeField()
+
+    class Meta:
+        verbose_name = _("help article of an incident")
+
+    def __str__(self) -> str:
+        return f"{self.incident_id}: {self.article_id}"

@@ -31,7 +31,7 @@ def major_incidents() -> QuerySet[Ticket]:
     report among its children, else its own opening."""
     return (
         Ticket.objects.filter(kind=Ticket.Kind.MAJOR_INCIDENT)
-        .select_related("agency", "category")
+        .select_related("agency", "category", "help_article__article")
         .annotate(
             started_at=Least(Coalesce(Min("children__created_at"), F("created_at")), "created_at")
         )

@@ -20,7 +20,14 @@ from accounts.selectors import user_has_right
 from agencies.models import Agency
 from core.audit import audit_record
 from incidents import detection
-from incidents.models import GovService, IncidentAffected, ProposedIncident, ProposedIncidentTicket
+from incidents.models import (
+    GovService,
+    IncidentAffected,
+    IncidentArticle,
+    ProposedIncident,
+    ProposedIncidentTicket,
+)
+from knowledge.models import Article, Audience
 from tickets import services as ticket_services
 from tickets.events import Quiet, event_record
 from tickets.models import Category, Level, Ticket, TicketEvent
@@ -422,7 +429,7 @@ def incident_resolve(*, incident: Ticket, actor: User, note: str) -> int:
     resolved = 0
     # The note has reached everyone: the rest tells no person again (systems still hear).
     quiet = Quiet.PEOPLE
-    ticket_services.ticket_update(ticket=incident, actor=actor, status=Status.RESOLVED, quiet=quiet)
+    # The children first: the incident itself resolves only once none is left open.
     for child in incident.children.exclude(status__in=Ticket.CLOSED_STATUSES).order_by("pk"):
         ticket_services.ticket_reply(
             ticket=child, author=actor, body=note, as_agent=True, quiet=quiet
@@ -431,6 +438,7 @@ def incident_resolve(*, incident: Ticket, actor: User, note: str) -> int:
             ticket=child, actor=actor, status=Status.RESOLVED, quiet=quiet
         )
         resolved += 1
+    ticket_services.ticket_update(ticket=incident, actor=actor, status=Status.RESOLVED, quiet=quiet)
     audit_record(
         actor=actor, action="incident.resolve", target=incident, agency=incident.agency,
         children=resolved,
@@ -439,6 +447,33 @@ def incident_resolve(*, incident: Ticket, actor: User, note: str) -> int:
 
 
 # -- Government services of the status page ---------------------------------------------------
+
+
+@transaction.atomic
+def incident_article_set(*, incident: Ticket, slug: str, actor: User) -> IncidentArticle | None:
+    """Points the incident to a published public help article (an empty slug: to none)."""
+    _require_owner_staff(actor, incident.agency)
+    slug = slug.strip().lower()
+    if not slug:
+        IncidentArticle.objects.filter(incident=incident).delete()
+        return None
+    article = Article.objects.filter(
+        slug=slug, status=Article.Status.PUBLISHED, audience=Audience.PUBLIC
+    ).first()
+    if article is None:
+        raise ValidationError(
+            {"article": _("No published public help article has the short name %(slug)s.")
+             % {"slug": slug}}
+        )  # fmt: skip
+    link, _created = IncidentArticle.objects.update_or_create(
+        incident=incident,
+        defaults={"article": article, "attached_by": actor, "attached_at": timezone.now()},
+    )
+    audit_record(
+        actor=actor, action="incident.article", target=incident.reference, agency=incident.agency,
+        article=slug,
+    )  # fmt: skip
+    return link
 
 
 @transaction.atomic

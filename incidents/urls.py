@@ -20,6 +20,7 @@ urlpatterns = [
     ),
     path("incidents/<str:incident>/attach/", views.incident_attach, name="attach"),
     path("incidents/<str:incident>/detach/", views.incident_detach, name="detach"),
+    path("incidents/<str:incident>/article/", views.incident_article, name="article"),
     path("incidents/<str:incident>/resolve/", views.incident_resolve, name="resolve"),
     # Everyone who reports problems
     path("incidents/<str:incident>/affected/", views.incident_affected, name="affected"),

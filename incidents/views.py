@@ -153,6 +153,27 @@ def incident_attach(request, incident: str):
 
 @login_required
 @require_POST
+def incident_article(request, incident: str):
+    """The help article the incident's banner and the status page link to."""
+    incident = _staff_incident(request, incident)
+    try:
+        link = services.incident_article_set(
+            incident=incident, slug=request.POST.get("article", "")[:80], actor=request.user
+        )
+    except ValidationError as error:
+        _errors(request, error)
+    else:
+        messages.success(
+            request,
+            _("The incident now links to a help article.")
+            if link
+            else _("The incident links to no help article."),
+        )
+    return _to_ticket(incident)
+
+
+@login_required
+@require_POST
 def incident_detach(request, incident: str):
     incident = _staff_incident(request, incident)
     form = AttachForm(request.POST)
@@ -176,9 +197,22 @@ def incident_detach(request, incident: str):
 
 
 @login_required
-@require_POST
 def incident_resolve(request, incident: str):
+    """A GET asks first: what resolving the incident does to its open tickets, with the note
+    to send (where the ticket's ordinary status control leads). A POST does it."""
     incident = _staff_incident(request, incident)
+    if request.method != "POST":
+        if not incident.is_open:
+            return _to_ticket(incident)
+        return render(
+            request,
+            "incidents/resolve_confirm.html",
+            {
+                "incident": incident,
+                "open_count": incident.children.exclude(status__in=Ticket.CLOSED_STATUSES).count(),
+                "form": ResolveForm(),
+            },
+        )
     form = ResolveForm(request.POST)
     if not form.is_valid():
         messages.error(request, _("Say what was wrong and what was done."))

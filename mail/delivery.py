@@ -1,6 +1,7 @@
 """Sending outbox rows. Compare-and-set on the row's state makes each send happen once."""
 
 import logging
+import smtplib
 from collections.abc import Callable
 from datetime import timedelta
 
@@ -38,10 +39,13 @@ def outbox_deliver(*, outbox_id: int) -> bool:
     try:
         _send(outbox)
     except Exception as error:  # noqa: BLE001 - every failure is recorded and retried
-        failed = outbox.attempts >= MAX_ATTEMPTS
+        # A server's permanent refusal (5xx: no such mailbox) fails at once with its reason;
+        # only what may pass later (4xx, a connection lost) waits for another attempt.
+        permanent = permanent_refusal(error)
+        failed = permanent is not None or outbox.attempts >= MAX_ATTEMPTS
         Outbox.objects.filter(pk=outbox_id, state=Outbox.State.SENDING).update(
             state=Outbox.State.FAILED if failed else Outbox.State.PENDING,
-            last_error=f"{error.__class__.__name__}: {error}"[:2000],
+            last_error=(permanent or f"{error.__class__.__name__}: {error}")[:2000],
             next_attempt_at=None if failed else now + _backoff(outbox.attempts),
         )
         logger.warning("Outbox %s not sent (attempt %s): %s", outbox_id, outbox.attempts, error)
@@ -50,6 +54,24 @@ def outbox_deliver(*, outbox_id: int) -> bool:
         state=Outbox.State.SENT, sent_at=timezone.now(), last_error=""
     )
     return True
+
+
+def permanent_refusal(error: Exception) -> str | None:
+    """The reason of a permanent SMTP refusal (a 5xx reply, an address the server rejects),
+    as the server gave it; None for a failure that may pass."""
+
+    def reason(code: int, message) -> str:
+        text = message.decode(errors="replace") if isinstance(message, bytes) else str(message)
+        return f"{code} {text}"
+
+    if isinstance(error, smtplib.SMTPRecipientsRefused):
+        refusals = list(error.recipients.items())
+        if refusals and all(code >= 500 for code, _message in (r for _a, r in refusals)):
+            return "; ".join(f"{address}: {reason(*refusal)}" for address, refusal in refusals)
+        return None
+    if isinstance(error, smtplib.SMTPResponseException) and error.smtp_code >= 500:
+        return reason(error.smtp_code, error.smtp_error)
+    return None
 
 
 def _deliver_when_held_ends(outbox_id: int, now) -> None:

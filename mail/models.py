@@ -24,6 +24,7 @@ class Outbox(models.Model):
     class Channel(models.TextChoices):
         EMAIL = "email", _("E-mail")
         WEBHOOK = "webhook", _("Webhook")
+        SMS = "sms", _("SMS")
 
     channel = models.CharField(max_length=10, choices=Channel.choices, default=Channel.EMAIL)
     state = models.CharField(
@@ -55,6 +56,18 @@ class Outbox(models.Model):
     created_at = models.DateTimeField(db_index=True)
     next_attempt_at = models.DateTimeField(null=True, blank=True)
     sent_at = models.DateTimeField(null=True, blank=True)
+
+    # Data protection: which text fields hold a person's data (privacy/).
+    personal_data_fields = (
+        "to_address",
+        "subject",
+        "body_text",
+        "body_html",
+        "headers",
+        "parts",
+        "last_error",
+    )
+    not_personal_fields = ("message_id", "dedupe_key", "group_key")
 
     class Meta:
         verbose_name = _("outgoing message")
@@ -234,6 +247,10 @@ class InboundMessage(models.Model):
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
     )
     handled_at = models.DateTimeField(null=True, blank=True)
+
+    # Data protection: which text fields hold a person's data (privacy/).
+    personal_data_fields = ("sender", "subject", "reason", "sender_check_detail")
+    not_personal_fields = ("message_id", "digest", "dedup_key", "released_reasons")
 
     class Meta:
         verbose_name = _("inbound message")

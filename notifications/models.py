@@ -15,6 +15,8 @@ class Kind(models.TextChoices):
     ESCALATION = "escalation", _("A service-level warning or breach")
     INCIDENT = "incident", _("My ticket became part of a known major incident")
     RECEIVED = "received", _("My report received, and when to expect a first answer")
+    MENTIONED = "mentioned", _("A colleague mentioned me in an internal note")
+    REOPENED = "reopened", _("A ticket I handle reopened")
 
 
 # Escalations reach the people responsible whatever their preferences say.
@@ -60,6 +62,9 @@ class Notice(models.Model):
     read_at = models.DateTimeField(null=True, blank=True)
     # Set when the notice is to go out in the recipient's next daily digest, cleared once sent.
     digest_pending = models.BooleanField(default=False)
+
+    # Data protection: which text fields hold a person's data (privacy/).
+    personal_data_fields = ("text",)
 
     class Meta:
         ordering = ["-created_at", "-id"]

@@ -64,14 +64,23 @@ def recipients_for(event: TicketEvent) -> list[tuple[User, str]]:
     elif event.kind == Event.ASSIGNEE and event.data.get("new"):
         pairs = [(u, Kind.ASSIGNED) for u in User.objects.filter(email=event.data["new"])]
     elif event.kind == Event.TRANSFER:
-        pairs = [(u, Kind.TRANSFERRED) for u in _team_or_admins(ticket)]
+        # A transfer leaves the ticket unassigned: whoever has it now was assigned after it,
+        # and hears of it once, from that assignment.
+        team = [u for u in _team_or_admins(ticket) if u.pk != ticket.assignee_id]
+        pairs = [(u, Kind.TRANSFERRED) for u in team]
         pairs.append((ticket.requester, Kind.TRANSFERRED))
     elif event.kind == Event.STATUS and event.data.get("new") == Ticket.Status.RESOLVED:
         pairs = [(u, Kind.RESOLVED) for u in _requester_and_watchers(ticket)]
+    elif event.kind == Event.STATUS and _is_reopen(event):
+        handlers = [ticket.assignee] if ticket.assignee_id else _team_or_admins(ticket)
+        pairs = [(u, Kind.REOPENED) for u in handlers]
     elif event.kind == Event.ESCALATION:
         pairs = [(u, Kind.ESCALATION) for u in _escalation_recipients(ticket, event)]
     elif event.kind == Event.INCIDENT and event.data.get("action") == "attached":
         pairs = [(u, Kind.INCIDENT) for u in _requester_and_watchers(ticket)]
+    elif event.kind == Event.NOTE and event.data.get("mentions"):
+        mentioned = User.objects.filter(pk__in=event.data["mentions"]).order_by("pk")
+        pairs = [(u, Kind.MENTIONED) for u in mentioned]
     seen: set[int] = set()
     result = []
     for user, kind in pairs:
@@ -81,11 +90,24 @@ def recipients_for(event: TicketEvent) -> list[tuple[User, str]]:
             continue
         # What is not public (an escalation) is for the agency's staff only, whoever the
         # level names: never a requester, even one who is, say, still a team's lead.
-        if not event.is_public and not _is_staff_of(user, ticket):
+        # A mention was checked when the note was written: staff of an agency that holds or
+        # held the ticket, which may not be the one handling it now.
+        if not event.is_public and kind != Kind.MENTIONED and not _is_staff_of(user, ticket):
             continue
         seen.add(user.pk)
         result.append((user, kind))
     return result
+
+
+def _is_reopen(event: TicketEvent) -> bool:
+    """A resolved or closed ticket open again; not by the requester's reply, whose own
+    notice already tells the same people."""
+    closed = Ticket.CLOSED_STATUSES
+    return (
+        event.data.get("old") in closed
+        and event.data.get("new") not in closed
+        and event.data.get("reason") != "requester replied"
+    )
 
 
 def _escalation_recipients(ticket: Ticket, event: TicketEvent) -> list[User]:
@@ -96,3 +118,36 @@ def _escalation_recipients(ticket: Ticket, event: TicketEvent) -> list[User]:
         return _team_or_admins(ticket)
     lead = [ticket.team.lead] if ticket.team_id and ticket.team.lead_id else []
     return [*lead, *_agency_admins(ticket)]
+
+
+# -- Who is told at once, and who by a worker -------------------------------------------------
+
+# Events whose notices to a receiving team are left to a worker after the commit, as the
+# escalation sweep's are: a ticket created or transferred is told to a whole team, and the
+# person who created or moved it should not wait for a notice, a preference and an e-mail per
+# member. Everyone named on the ticket (the requester's acknowledgement) is told at once.
+TEAM_SHARE_EVENTS = (Event.CREATED, Event.TRANSFER)
+
+
+class Share:
+    PERSONAL = "personal"
+    TEAM = "team"
+
+
+def recipient_share(event: TicketEvent, user: User, kind: str) -> str:
+    """Whether a recipient of an event is told at once (personal) or with the team (team)."""
+    if event.kind == Event.CREATED and kind == Kind.TICKET_CREATED:
+        return Share.TEAM
+    if event.kind == Event.TRANSFER and user.pk != event.ticket.requester_id:
+        return Share.TEAM
+    return Share.PERSONAL
+
+
+def recipients_sharing(event: TicketEvent, share: str) -> list[tuple[User, str]]:
+    """`recipients_for` the event, only those of one share: the two shares together are
+    every recipient, each once."""
+    return [
+        (user, kind)
+        for user, kind in recipients_for(event)
+        if recipient_share(event, user, kind) == share
+    ]

@@ -1,6 +1,7 @@
 """Every write of notifications: notices, outbox rows, preferences."""
 
 import logging
+from contextvars import ContextVar
 from datetime import timedelta
 
 from django.conf import settings
@@ -14,7 +15,8 @@ from accounts.models import User
 from mail.models import Outbox
 from mail.services import outbox_queue_delivery
 from notifications.models import MANDATORY_KINDS, Kind, Notice, Preference
-from notifications.recipients import recipients_for
+from notifications.recipients import recipients_for, recipients_sharing
+from satisfaction.services import is_resolution, survey_url
 from service_levels.models import EscalationLevel
 from tickets.models import TicketEvent
 
@@ -28,9 +30,12 @@ def preference_mode(user: User, kind: str) -> str:
     return next(iter(chosen), Preference.Mode.IMMEDIATE)
 
 
-def notify_ticket_event(event: TicketEvent, *, send_email: bool = True) -> int:
+def notify_ticket_event(
+    event: TicketEvent, *, send_email: bool = True, share: str | None = None
+) -> int:
     """Tells everyone who should hear of `event` (notifications/subscribers.py calls it once
-    the event's change has committed); returns how many were told.
+    the event's change has committed); returns how many were told. `share`, a
+    `recipients.Share`, tells only those told at once or only the team told by a worker.
 
     Each person gets an in-app notice; by their preference for the kind, an e-mail now (an
     outbox row, sent after commit), a line in tomorrow's digest, or nothing more. Telling twice
@@ -38,8 +43,18 @@ def notify_ticket_event(event: TicketEvent, *, send_email: bool = True) -> int:
     """
     if warning_overtaken(event):
         return 0
+    recipients = recipients_for(event) if share is None else recipients_sharing(event, share)
+    token = _reply_addresses.set({})
+    try:
+        told = _tell(event, recipients, send_email=send_email)
+    finally:
+        _reply_addresses.reset(token)
+    return told
+
+
+def _tell(event: TicketEvent, recipients, *, send_email: bool) -> int:
     told = 0
-    for user, kind in recipients_for(event):
+    for user, kind in recipients:
         mode = preference_mode(user, kind)
         with translation.override(user.language):
             text = notice_text(kind, event, user)
@@ -120,6 +135,14 @@ def notice_text(kind: str, event: TicketEvent, user: User) -> str:
             "incident": event.data.get("incident", ""),
             "agency": event.data.get("owner", ""),
         }
+    if kind == Kind.MENTIONED:
+        return _("%(name)s mentioned you in a note on %(reference)s: %(subject)s") % {
+            "name": actor, "reference": ticket.reference, "subject": ticket.subject,
+        }  # fmt: skip
+    if kind == Kind.REOPENED:
+        return _("%(name)s reopened %(reference)s: %(subject)s") % {
+            "name": actor, "reference": ticket.reference, "subject": ticket.subject,
+        }  # fmt: skip
     if kind == Kind.RESOLVED:
         return _("Your ticket %(reference)s is resolved: %(subject)s") % {
             "reference": ticket.reference,
@@ -250,17 +273,45 @@ def _ticket_email_bodies(
         "received": Kind.RECEIVED in kinds,
         # "Reply to this e-mail" only where a reply reaches the ticket.
         "reply_by_email": bool(reply_to),
+        "satisfaction_url": _satisfaction_url(user, ticket, parts, events),
     }
-    with translation.override(user.language):
+    # Times in the handling agency's one time zone, as its calendar and due times use.
+    with translation.override(user.language), timezone.override(ticket.agency.time_zone):
         return (
             render_to_string("notifications/email/ticket.txt", context),
             render_to_string("notifications/email/ticket.html", context),
         )
 
 
+def _satisfaction_url(user: User, ticket, parts: list[dict], events: dict) -> str:
+    """The requester's signed link to answer "how did we do?" for the resolution told."""
+    if user.pk != ticket.requester_id or ticket.is_major_incident:
+        return ""
+    resolutions = [
+        events[part["event"]]
+        for part in parts
+        if part["kind"] == Kind.RESOLVED and part["event"] in events
+    ]
+    resolutions = [event for event in resolutions if is_resolution(event)]
+    return survey_url(resolutions[-1]) if resolutions else ""
+
+
 def agency_reply_address(ticket) -> str:
-    """The handling agency's active inbound mailbox, so replies by e-mail land on the ticket."""
+    """The handling agency's active inbound mailbox, so replies by e-mail land on the ticket.
+
+    Read once while an event is told (`notify_ticket_event`), not once per person told.
+    """
     from mail.models import InboundMailbox
 
+    memo = _reply_addresses.get()
+    if memo is not None and ticket.agency_id in memo:
+        return memo[ticket.agency_id]
     addresses = InboundMailbox.objects.filter(agency=ticket.agency_id, is_active=True)
-    return addresses.order_by("pk").values_list("address", flat=True).first() or ""
+    address = addresses.order_by("pk").values_list("address", flat=True).first() or ""
+    if memo is not None:
+        memo[ticket.agency_id] = address
+    return address
+
+
+# While one event is told, each agency's reply address is read once, not once per person.
+_reply_addresses: ContextVar[dict | None] = ContextVar("reply_addresses", default=None)

@@ -137,6 +137,9 @@ class CouncilForm(PeriodForm):
         ("median_resolution", _("Median resolution time")),
         ("reopen_rate", _("Reopen rate")),
         ("transferred_share", _("Share transferred")),
+        ("satisfaction", _("Satisfaction, good (%)")),
+        ("satisfaction_answers", _("Satisfaction answers")),
+        ("deflections", _("Problems solved by articles")),
     ]
 
     kind = forms.ChoiceField(

@@ -13,14 +13,17 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
+from django.conf import settings
 from django.db.models import Aggregate, Count, F, FloatField, Q, Sum
 from django.http import Http404
 from django.utils.translation import gettext as _
 
 from accounts.permissions import Right, acting_agency_id, membership_has_right, sees_all_agencies
 from agencies.models import Agency
+from knowledge.selectors import deflections_by_agency
 from reports.forms import Period
 from reports.models import DailyRollup, ReportFact
+from satisfaction.selectors import satisfaction_by_agency
 from service_levels.models import Priority
 from tickets.models import Ticket
 
@@ -282,15 +285,16 @@ class CouncilDashboard:
 
 LEAGUE_COLUMNS = [
     "created", "open", "over_30", "response", "resolution", "median_resolution",
-    "reopen_rate", "transferred_share",
+    "reopen_rate", "transferred_share", "satisfaction", "satisfaction_answers", "deflections",
 ]  # fmt: skip
 
 
 def council_dashboard(
     *, period: Period, now: datetime, kind: str = "", sort: str = "", order: str = ""
 ) -> CouncilDashboard:
-    """Seven queries: the agencies, their period sums, their live backlog, their median
-    resolution, the government's days, its top categories and the flow of transfers."""
+    """Nine queries: the agencies, their period sums, their live backlog, their median
+    resolution, the government's days, its top categories, the flow of transfers, and each
+    agency's satisfaction and deflections."""
     # 1. The agencies in the table.
     agencies = list(
         Agency.objects.filter(is_active=True, **({"kind": kind} if kind else {}))
@@ -348,8 +352,21 @@ def council_dashboard(
         .annotate(count=Count("pk"))
         .order_by("-count", "source", "target")
     )
+    # 8. Each agency's requesters' verdicts, on the resolutions it made (satisfaction app);
+    # 9. the problems its people solved with a help article (knowledge app).
+    verdicts = satisfaction_by_agency(
+        ids, start=period.start, end=period.end, time_zone=settings.TIME_ZONE
+    )
+    deflected = deflections_by_agency(
+        ids, start=period.start, end=period.end, time_zone=settings.TIME_ZONE
+    )
     league = [_league_row(a, sums.get(a.pk, {}), backlog.get(a.pk, {}), medians.get(a.pk))
               for a in agencies]  # fmt: skip
+    for agency, row in zip(agencies, league, strict=True):
+        verdict = verdicts.get(agency.pk, {})
+        row["satisfaction"] = verdict.get("share_good")
+        row["satisfaction_answers"] = verdict.get("answers", 0)
+        row["deflections"] = deflected.get(agency.pk, 0)
     league = _sorted_league(league, sort, order)
     daily = [_day_row(day, by_day.get(day)) for day in period.days]
     tables = {
@@ -358,7 +375,8 @@ def council_dashboard(
             [_("Agency"), _("Code"), _("Tickets reported"), _("Open backlog"),
              _("Open over 30 days"), _("Response compliance (%)"),
              _("Resolution compliance (%)"), _("Median resolution (business hours)"),
-             _("Reopen rate (%)"), _("Share transferred (%)")],
+             _("Reopen rate (%)"), _("Share transferred (%)"), _("Satisfaction, good (%)"),
+             _("Satisfaction answers"), _("Problems solved by articles")],
             [[r["name"], r["code"], *(r[c] for c in LEAGUE_COLUMNS)] for r in league],
         ),
         "trend": Table(

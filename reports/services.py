@@ -27,7 +27,7 @@ from django.db.models import Count, Q
 from core.audit import audit_record
 from core.pending_work import pending_work_drain
 from reports.models import DailyRollup, ReportFact
-from service_levels.business_time import always_open, business_time_between
+from service_levels.business_time import always_open
 from tickets import sla
 from tickets.events import subscriber_topic
 from tickets.models import Ticket, TicketEvent, TicketHolding, TicketTransfer
@@ -40,6 +40,12 @@ SUBSCRIBER = "reports"
 # Advisory-lock namespaces: one ticket's facts, one (agency, day)'s rollups.
 _TICKET_LOCK = 1 << 56
 _DAY_LOCK = 2 << 56
+# Each namespace is cut into this many stripes, and a key locks its stripe: a refresh holds
+# at most twice this many advisory locks, however many tickets and days it touches. The
+# drain that calls it is one transaction, which keeps every lock it took until it commits,
+# and PostgreSQL's lock table (max_locks_per_transaction for each connection) is shared by
+# every session: a lock per ticket and per day of a batch spanning years used it up.
+ADVISORY_LOCK_STRIPES = 32
 REFRESH_BATCH = 500
 ROLLUP_KEYS_PER_TRANSACTION = 200
 ANALYZE_AFTER_DAYS = 7
@@ -154,10 +160,9 @@ def ticket_facts(
         holding = _holding_at(holdings, ticket.first_response_at)
         policy = calendars.policy(holding.agency, ticket.priority)
         schedule = calendars.schedule(holding.agency, policy is None or policy.business_hours)
-        seconds = int(
-            business_time_between(
-                holding.started_at, ticket.first_response_at, schedule
-            ).total_seconds()
+        # Pauses off, as the ticket's own clock counts it.
+        seconds = sla.running_business_seconds(
+            holding.started_at, ticket.first_response_at, schedule, status_events, policy
         )
         met = None if policy is None else seconds <= policy.response_minutes * 60
         facts.append(
@@ -178,10 +183,17 @@ def ticket_facts(
 
 
 def _advisory_locks(keys: Iterable[int]) -> None:
-    keys = sorted(set(keys))  # one order everywhere: no deadlocks
+    """The stripes of these keys, each once, in one order everywhere."""
+    keys = sorted({_stripe(key) for key in keys})
     if keys:
         with connection.cursor() as cursor:
             cursor.execute("SELECT pg_advisory_xact_lock(k) FROM unnest(%s::bigint[]) AS k", [keys])
+
+
+def _stripe(key: int) -> int:
+    """A key's stripe in its namespace (the top byte): the same key, the same stripe."""
+    namespace = key >> 56 << 56
+    return namespace | ((key - namespace) % ADVISORY_LOCK_STRIPES)
 
 
 def _day_lock(agency_id: int, day: date) -> int:

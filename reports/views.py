@@ -12,6 +12,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from core.replica import reads_from_replica
 from reports import charts, selectors, services
 from reports.forms import AgencyPeriodForm, CouncilForm, PeriodForm
 
@@ -46,6 +47,7 @@ def _agency_form(request, now):
 
 
 @login_required
+@reads_from_replica
 def dashboard(request):
     now = timezone.now()
     form, agency = _agency_form(request, now)
@@ -188,6 +190,7 @@ def _council_categories_chart(data):
 
 
 @login_required
+@reads_from_replica
 def dashboard_export(request, code: str, table: str):
     agency = selectors.dashboard_agency_for(request.membership, code)
     if request.method != "GET":
@@ -216,6 +219,7 @@ def _require_council(request) -> None:
 
 
 @login_required
+@reads_from_replica
 def council(request):
     _require_council(request)
     now = timezone.now()
@@ -299,6 +303,7 @@ def _league_columns(form, query) -> list[dict]:
 
 
 @login_required
+@reads_from_replica
 def council_export(request, table: str, fmt: str = "csv"):
     _require_council(request)
     if request.method != "GET":

@@ -4,22 +4,30 @@ The walk covers every URL pattern of GovDesk's own apps; a new route with an id 
 until it is added to OBJECT_ARGUMENTS and checked.
 """
 
+import io
 import re
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import URLPattern, URLResolver, get_resolver
+from PIL import Image
 
 from accounts.token_services import api_token_create
 from incidents.models import ProposedIncident
 from incidents.services import incident_declare
+from knowledge.models import Audience
+from knowledge.services import article_create, article_set_status
 from mail.inbound import inbound_handle
 from mail.models import InboundMailbox, Outbox
 from notifications.models import Notice
+from satisfaction.services import survey_token
 from tests.factories import TeamFactory
 from tickets.attachments import attachments_check, ticket_create_with_attachments
 from tickets.models import Category
+from tickets.services import ticket_update
 from webhooks.models import WebhookEndpoint
+from workspace.models import Scope
+from workspace.services import canned_response_save, macro_save, saved_view_create
 
 OWN_APPS = (
     "agencies",
@@ -33,7 +41,14 @@ OWN_APPS = (
     "webhooks",
     "reports",
     "incidents",
+    "workspace",
+    "channels",
+    "knowledge",
+    "satisfaction",
 )
+# The gateways' callbacks belong to no agency: the secret in their path is their door, and
+# every refusal is a 404 whoever asks (tests/channels).
+SECRET_PATH_ROUTES = ("sms_callback", "ussd_callback")
 
 
 def own_patterns(resolver=None, prefix=""):
@@ -43,8 +58,19 @@ def own_patterns(resolver=None, prefix=""):
             module = getattr(entry.urlconf_module, "__name__", "")
             if module.split(".")[0] in OWN_APPS:
                 yield from own_patterns(entry, prefix + str(entry.pattern))
-        elif isinstance(entry, URLPattern) and entry.callback.__module__.split(".")[0] in OWN_APPS:
+        elif (
+            isinstance(entry, URLPattern)
+            and entry.callback.__module__.split(".")[0] in OWN_APPS
+            and entry.name not in SECRET_PATH_ROUTES
+        ):
             yield prefix + str(entry.pattern), entry
+
+
+def _png() -> bytes:
+    """A small picture: its download and its preview are both behind the door."""
+    content = io.BytesIO()
+    Image.new("RGB", (40, 30), "navy").save(content, format="PNG")
+    return content.getvalue()
 
 
 @pytest.fixture
@@ -56,7 +82,7 @@ def mof_objects(mof, mof_agent, mof_head, mof_requester, settings, tmp_path):
         requester=mof_requester, requester_agency=mof, category=category,
         subject="Payslip missing", description="No payslip this month.",
         impact="low", urgency="low",
-        files=attachments_check([SimpleUploadedFile("note.txt", b"payslip", "text/plain")]),
+        files=attachments_check([SimpleUploadedFile("payslip.png", _png(), "image/png")]),
     )  # fmt: skip
     notice = Notice.objects.filter(user=mof_agent).first() or Notice.objects.create(
         user=mof_agent, kind="assigned", text="For the MOF agent", created_at=ticket.created_at
@@ -82,6 +108,32 @@ def mof_objects(mof, mof_agent, mof_head, mof_requester, settings, tmp_path):
     )
     webhook.secret = "a signing secret of MOF's"
     webhook.save()
+    mof_membership = mof_head.memberships.get()
+    saved_view = saved_view_create(
+        owner=mof_head, membership=mof_membership, name="Shared", query="view=all",
+        scope=Scope.AGENCY,
+    )  # fmt: skip
+    response = canned_response_save(
+        membership=mof_membership, scope=Scope.AGENCY, title="MOF's", body_en="Hello"
+    )
+    macro = macro_save(
+        membership=mof_membership, scope=Scope.AGENCY, name="MOF's", response=response,
+        status="pending",
+    )  # fmt: skip
+    article = article_create(
+        actor=mof_head, membership=mof_membership, owner_agency=mof, language="en",
+        title="MOF's payroll codes", body="E-12: ask HR.", audience=Audience.AGENCY,
+    )  # fmt: skip
+    article_set_status(
+        article=article, actor=mof_head, membership=mof_membership, status="published"
+    )
+    resolved = ticket_create_with_attachments(
+        requester=mof_requester, requester_agency=mof, category=category,
+        subject="Payslip wrong", description="Wrong amount.", impact="low", urgency="low",
+        files=[],
+    )  # fmt: skip
+    ticket_update(ticket=resolved, actor=mof_head, status="resolved")
+    resolution = resolved.events.get(kind="status", data__new="resolved")
     return {
         "notice_id": notice.pk,
         "message_id": quarantined.pk,
@@ -97,6 +149,11 @@ def mof_objects(mof, mof_agent, mof_head, mof_requester, settings, tmp_path):
         "table": "status",  # a dashboard export: /dashboard/export/MOF/status.csv
         "token_id": api_token.pk,
         "webhook_id": webhook.pk,
+        "view_id": saved_view.pk,
+        "response_id": response.pk,
+        "macro_id": macro.pk,
+        "article": article.slug,  # an article for MOF's staff only
+        "survey_token": survey_token(resolution),  # the requester's link: tests/satisfaction
     }
 
 
@@ -131,7 +188,8 @@ def test_it_serves_the_same_routes_to_the_agencys_own_admin(client, mof_head, mo
     # The control for the test above: the walk reaches real pages, not unknown URLs.
     client.force_login(mof_head)
     for name, url in routes_with_arguments(mof_objects):
-        if name != "agency_edit":
+        # A satisfaction link is its requester's alone: tests/satisfaction shows it to them.
+        if name != "agency_edit" and not url.startswith("/satisfaction/"):
             response = client.get(url)
             if response.streaming:  # reading to the end closes the downloaded file
                 b"".join(response.streaming_content)
@@ -140,8 +198,14 @@ def test_it_serves_the_same_routes_to_the_agencys_own_admin(client, mof_head, mo
 
 def test_it_answers_every_route_without_a_500_when_signed_out(client, mof_objects):
     for _, url in routes_with_arguments(mof_objects):
+        if url.startswith("/satisfaction/"):
+            # The e-mailed link works without signing in: its signature is its door.
+            assert client.get(url).status_code == 200, url
+            continue
         # The API has no sign-in page to send anyone to: it answers 401.
         assert client.get(url).status_code == (401 if url.startswith("/api/") else 302), url
     for route, pattern in own_patterns():
         if not pattern.pattern.converters:
-            assert client.get("/" + route).status_code in (200, 302, 401, 405, 503), route
+            # /metrics stays off (404) until METRICS_TOKEN is set: tests/ops/test_metrics.py.
+            allowed = (404,) if route == "metrics" else (200, 302, 401, 405, 503)
+            assert client.get("/" + route).status_code in allowed, route

@@ -8,4 +8,4 @@ class TicketsConfig(AppConfig):
 
     def ready(self) -> None:
         # The dispatcher's pending-work topics exist in every process that drains them.
-        from tickets import events  # noqa: F401
+        from tickets import events, sla_recompute  # noqa: F401

@@ -1,4 +1,5 @@
 from django.conf import settings
+from django.contrib.postgres.fields import ArrayField
 from django.contrib.postgres.indexes import GinIndex
 from django.contrib.postgres.search import SearchVectorField
 from django.core.exceptions import ValidationError
@@ -233,7 +234,10 @@ class Ticket(models.Model):
     sla_paused_since = models.DateTimeField(_("paused since"), null=True, blank=True)
     response_breached = models.BooleanField(_("response breached"), default=False)
     resolution_breached = models.BooleanField(_("resolution breached"), default=False)
+    # How many escalation levels the ticket has reached, and which: levels are known by their
+    # own id, so adding or removing a level on a policy in use neither skips nor repeats one.
     escalation_level = models.PositiveSmallIntegerField(default=0)
+    escalated_level_ids = ArrayField(models.BigIntegerField(), default=list, blank=True)
     next_escalation_at = models.DateTimeField(null=True, blank=True, db_index=True)
     # Bumped by every change; forms carry it so that two agents editing at once do not
     # silently overwrite each other.
@@ -244,6 +248,10 @@ class Ticket(models.Model):
     search_notes = SearchVectorField(null=True, editable=False)
 
     objects = TicketQuerySet.as_manager()
+
+    # Data protection: which text fields hold a person's data (privacy/).
+    personal_data_fields = ("subject", "description")
+    not_personal_fields = ("reference",)
 
     class Meta:
         verbose_name = _("ticket")
@@ -350,6 +358,9 @@ class TicketEvent(models.Model):
     data = models.JSONField(default=dict, blank=True)
     created_at = models.DateTimeField(db_index=True)
 
+    # Data protection: which text fields hold a person's data (privacy/).
+    personal_data_fields = ("body", "data")
+
     class Meta:
         verbose_name = _("ticket event")
         ordering = ["created_at", "id"]
@@ -396,6 +407,9 @@ class TicketTransfer(models.Model):
     actor = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     created_at = models.DateTimeField()
 
+    # Data protection: which text fields hold a person's data (privacy/).
+    personal_data_fields = ("reason",)
+
     class Meta:
         indexes = [models.Index(fields=["from_agency", "ticket"], name="transfer_from_agency")]
 
@@ -437,13 +451,78 @@ class Attachment(models.Model):
     name = models.CharField(_("file name"), max_length=200)
     content_type = models.CharField(max_length=100)
     size = models.PositiveBigIntegerField()
+    # A picture's small preview, made on upload and stored beside the file; empty for
+    # anything else, and for a picture too large or damaged to preview.
+    preview = models.FileField(max_length=300, blank=True, default="")
+    width = models.PositiveIntegerField(null=True, blank=True)
+    height = models.PositiveIntegerField(null=True, blank=True)
     uploaded_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
     )
     created_at = models.DateTimeField()
+
+    # Data protection: which text fields hold a person's data (privacy/).
+    personal_data_fields = ("name",)
+    not_personal_fields = ("token", "content_type")
 
     class Meta:
         ordering = ["created_at", "id"]
 
     def __str__(self) -> str:
         return self.name
+
+
+class TimeEntry(models.Model):
+    """Minutes an agent spent on a ticket, recorded with a reply or note.
+
+    The agency worked for, its category and the requester's agency are kept as they were at
+    the time, so that a later transfer or recategorisation does not rewrite past effort.
+    """
+
+    MAX_MINUTES = 24 * 60
+
+    ticket = models.ForeignKey(Ticket, on_delete=models.PROTECT, related_name="time_entries")
+    event = models.OneToOneField(
+        TicketEvent, on_delete=models.PROTECT, related_name="time_entry", null=True, blank=True
+    )
+    agent = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("agent"),
+        on_delete=models.PROTECT,
+        related_name="time_entries",
+    )
+    # The agency whose staff did the work (the ticket's handling agency at the time).
+    agency = models.ForeignKey(
+        "agencies.Agency", verbose_name=_("agency"), on_delete=models.PROTECT, related_name="+"
+    )
+    # The agency the work was done for (the requester's).
+    requester_agency = models.ForeignKey(
+        "agencies.Agency",
+        verbose_name=_("requester's agency"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    category = models.ForeignKey(
+        Category, verbose_name=_("category"), on_delete=models.PROTECT, related_name="+"
+    )
+    minutes = models.PositiveSmallIntegerField(_("minutes"))
+    created_at = models.DateTimeField(_("recorded"))
+
+    class Meta:
+        verbose_name = _("time entry")
+        verbose_name_plural = _("time entries")
+        ordering = ["created_at", "id"]
+        indexes = [
+            models.Index(fields=["ticket", "created_at"], name="timeentry_ticket"),
+            models.Index(fields=["agency", "created_at"], name="timeentry_agency"),
+        ]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(minutes__gte=1, minutes__lte=24 * 60), name="timeentry_minutes_range"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.ticket_id}: {self.minutes} min by {self.agent_id}"

@@ -17,14 +17,16 @@ from django.db import connection, transaction
 from django.db.models import Count, F, Q, Value
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from accounts.models import User
 from accounts.permissions import staff_of_agency_q
 from accounts.selectors import user_is_staff_of
 from agencies.models import Agency, Team
 from core.errors import StaleObject
-from tickets import sla
+from tickets import sla, time_spent
 from tickets.events import Quiet, event_record
+from tickets.mentions import mentions_resolve
 from tickets.models import (
     Category,
     Level,
@@ -90,6 +92,12 @@ def _refresh_search(ticket: Ticket) -> None:
     Ticket.objects.filter(pk=ticket.pk).update(
         **_search_documents("reference", public_text=public_text, notes_text=notes_text)
     )
+
+
+def ticket_search_rebuild(*, ticket: Ticket) -> None:
+    """Rebuilds the search documents after text was changed outside the ticket services
+    (data protection's retention and erasure)."""
+    _refresh_search(ticket)
 
 
 def _search_documents(reference: str | Value, *, public_text: str, notes_text: str) -> dict:
@@ -306,16 +314,20 @@ def ticket_reply(
     body: str,
     internal: bool = False,
     as_agent: bool = False,
+    minutes: int | None = None,
     quiet: Quiet = Quiet.NONE,
 ) -> TicketEvent:
     """A public reply or, from an agent, an internal note.
 
     A requester's reply to a resolved ticket reopens it; an agent's first public reply
-    records the first response.
+    records the first response. `minutes`, from an agent, records time spent with it.
     """
     body = body.strip()
     if not body:
         raise ValidationError({"body": _("Write a message first.")})
+    minutes = time_spent.minutes_check(minutes)
+    if minutes is not None and not as_agent:
+        raise ValidationError({"minutes": _("Only agents record time spent.")})
     ticket = ticket_lock(ticket)
     if ticket.status == Status.CLOSED:
         raise ValidationError(_("This ticket is closed. Report a new problem instead."))
@@ -328,9 +340,12 @@ def ticket_reply(
               "Reply on your own ticket instead.")
         )  # fmt: skip
     kind = TicketEvent.Kind.NOTE if internal else TicketEvent.Kind.REPLY
+    # `@name` in a note tells that colleague (notifications); a public reply mentions nobody.
+    mentioned = [user.pk for user in mentions_resolve(ticket, body)] if internal else []
     event = _event(
-        ticket, kind, author, quiet=quiet, public=not internal, body=body, by_agent=as_agent
-    )
+        ticket, kind, author, quiet=quiet, public=not internal, body=body, by_agent=as_agent,
+        mentions=mentioned or None,
+    )  # fmt: skip
     fields = []
     if as_agent and not internal:
         if ticket.first_response_at is None:
@@ -344,6 +359,10 @@ def ticket_reply(
         # The requester answered: the ball is back with the agency.
         ticket_set_status(ticket, Status.OPEN, author, reason="requester replied", quiet=quiet)
         fields += ["status", "resolved_at"]
+    if minutes is not None:
+        time_spent.time_entry_add(
+            ticket=ticket, agent=author, minutes=minutes, quiet=quiet, at=event.created_at
+        )
     ticket_save(ticket, *fields)
     _refresh_search(ticket)
     return event
@@ -404,6 +423,7 @@ def ticket_update(
     if status is not None and status != ticket.status:
         if status not in Status.values:
             raise ValidationError({"status": _("Choose a status from the list.")})
+        _refuse_silent_incident_resolution(ticket, status)
         ticket_set_status(ticket, status, actor, quiet=quiet)
         fields += ["status", "resolved_at", "closed_at"]
     impact = impact or ticket.impact
@@ -446,10 +466,35 @@ def ticket_update(
         fields.append("team")
     if assignee is not False and getattr(assignee, "pk", None) != ticket.assignee_id:
         _assign(ticket, assignee, actor, quiet=quiet)
-        fields.append("assignee")
+        fields += ["assignee", "status"]  # assigning a new ticket opens it
     if fields:
         ticket_save(ticket, *fields)
     return ticket
+
+
+# The code of the refusal below: a view offers the incident's own resolution instead.
+INCIDENT_CHILDREN_OPEN = "incident_children_open"
+
+
+def _refuse_silent_incident_resolution(ticket: Ticket, status: str) -> None:
+    """A major incident with open tickets is resolved or closed only with them, by the
+    incidents app's "Resolve all" (confirmed, with one note to everyone): never here, which
+    would leave its tickets open and their people untold."""
+    if not (ticket.is_major_incident and ticket.is_open and status in Ticket.CLOSED_STATUSES):
+        return
+    count = ticket.children.exclude(status__in=Ticket.CLOSED_STATUSES).count()
+    if count:
+        raise ValidationError(
+            ngettext(
+                "%(reference)s has %(count)s open ticket: resolve the incident with it, "
+                "using “Resolve all”, which asks for one note to everyone affected.",
+                "%(reference)s has %(count)s open tickets: resolve the incident with them, "
+                "using “Resolve all”, which asks for one note to everyone affected.",
+                count,
+            )
+            % {"reference": ticket.reference, "count": count},
+            code=INCIDENT_CHILDREN_OPEN,
+        )
 
 
 def _assign(ticket: Ticket, assignee: User | None, actor: User | None, *, quiet: Quiet) -> None:
@@ -470,9 +515,16 @@ def _assign(ticket: Ticket, assignee: User | None, actor: User | None, *, quiet:
 
 @transaction.atomic
 def ticket_assign(
-    *, ticket: Ticket, assignee: User | None, actor: User, quiet: Quiet = Quiet.NONE
+    *,
+    ticket: Ticket,
+    assignee: User | None,
+    actor: User,
+    expected_version: int | None = None,
+    quiet: Quiet = Quiet.NONE,
 ) -> Ticket:
-    ticket = ticket_lock(ticket)
+    """`expected_version`, when given, refuses the change if the ticket was saved since (the
+    agent confirmed taking it from a colleague as it was then)."""
+    ticket = ticket_lock(ticket, expected_version)
     if ticket.status == Status.CLOSED:
         raise ValidationError(_("This ticket is closed: reopen it before changing it."))
     if assignee is None or assignee.pk != ticket.assignee_id:

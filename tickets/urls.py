@@ -1,6 +1,6 @@
 from django.urls import path
 
-from tickets.views import agent, categories, portal
+from tickets.views import agent, categories, portal, previews
 
 urlpatterns = [
     # Requesters (and everyone who opens a ticket)
@@ -16,12 +16,18 @@ urlpatterns = [
         portal.attachment_download,
         name="attachment_download",
     ),
+    path(
+        "tickets/<str:reference>/attachments/<str:token>/preview/",
+        previews.attachment_preview,
+        name="attachment_preview",
+    ),
     # Agents
     path("queue/", agent.queue, name="queue"),
     path("queue/bulk/", agent.queue_bulk, name="queue_bulk"),
     path("queue/log-call/", agent.log_call, name="log_call"),
     path("tickets/<str:reference>/update/", agent.ticket_update, name="ticket_update"),
     path("tickets/<str:reference>/take/", agent.ticket_take, name="ticket_take"),
+    path("tickets/<str:reference>/presence/", agent.ticket_presence, name="ticket_presence"),
     path("tickets/<str:reference>/transfer/", agent.ticket_transfer, name="ticket_transfer"),
     path("tickets/<str:reference>/merge/", agent.ticket_merge, name="ticket_merge"),
     path("tickets/<str:reference>/link/", agent.ticket_link, name="ticket_link"),

@@ -38,6 +38,9 @@ class WebhookEndpoint(models.Model):
     )
     created_at = models.DateTimeField(auto_now_add=True)
 
+    # Data protection: which text fields hold a person's data (privacy/).
+    not_personal_fields = ("url", "secret_encrypted", "events")
+
     class Meta:
         verbose_name = _("webhook endpoint")
         verbose_name_plural = _("webhook endpoints")

@@ -25,6 +25,7 @@ AGENCY_STAFF = {
     Right.SEE_INTERNAL_NOTES,
     Right.MANAGE_INCIDENTS,
     Right.VIEW_AGENCY_DASHBOARD,
+    Right.EDIT_ARTICLES,
 }
 
 
@@ -33,9 +34,12 @@ def test_it_grants_each_role_exactly_its_rights():
         Role.REQUESTER: {Right.REPORT_PROBLEM},
         Role.AGENT: AGENCY_STAFF,
         Role.AGENCY_ADMIN: AGENCY_STAFF
-        | {Right.MANAGE_TEAMS, Right.MANAGE_MEMBERS, Right.CONFIGURE_AGENCY},
+        | {Right.MANAGE_TEAMS, Right.MANAGE_MEMBERS, Right.CONFIGURE_AGENCY}
+        | {Right.SHARE_VIEWS, Right.MANAGE_AGENCY_RESPONSES}
+        | {Right.PUBLISH_ARTICLES},
         Role.COUNCIL: {Right.REPORT_PROBLEM, Right.VIEW_COUNCIL_DASHBOARD},
         Role.PLATFORM_ADMIN: set(Right),
+        Role.DATA_PROTECTION_OFFICER: {Right.REPORT_PROBLEM, Right.PROTECT_PERSONAL_DATA},
     }
 
 
@@ -60,6 +64,11 @@ def test_it_names_a_rule_for_every_role():
         (Right.MANAGE_AGENCIES, {Role.PLATFORM_ADMIN}),
         (Right.MANAGE_GOV_SERVICES, {Role.PLATFORM_ADMIN}),
         (Right.SEE_ALL_AGENCIES, {Role.PLATFORM_ADMIN}),
+        (Right.SHARE_VIEWS, {Role.AGENCY_ADMIN, Role.PLATFORM_ADMIN}),
+        (Right.MANAGE_AGENCY_RESPONSES, {Role.AGENCY_ADMIN, Role.PLATFORM_ADMIN}),
+        (Right.MANAGE_GOV_RESPONSES, {Role.PLATFORM_ADMIN}),
+        (Right.EDIT_ARTICLES, {Role.AGENT, Role.AGENCY_ADMIN, Role.PLATFORM_ADMIN}),
+        (Right.PUBLISH_ARTICLES, {Role.AGENCY_ADMIN, Role.PLATFORM_ADMIN}),
     ],
 )
 def test_it_grants_each_right_to_exactly_its_roles(right, holders):

@@ -8,6 +8,8 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import URLPattern
 
 from helpdesk import api as api_urls
+from knowledge.models import Audience
+from knowledge.services import article_create, article_set_status
 from tickets.attachments import attachments_check, ticket_create_with_attachments
 
 OUTSIDERS = ["moh_head", "moh_agent", "council_member", "moh_requester"]
@@ -15,14 +17,24 @@ METHODS = ["get", "post", "put", "patch", "delete"]
 
 
 @pytest.fixture
-def mof_file(media, mof, mof_service_desk, printer_category, mof_requester):
+def mof_file(media, mof, mof_service_desk, printer_category, mof_requester, mof_head):
     ticket = ticket_create_with_attachments(
         requester=mof_requester, requester_agency=mof, category=printer_category,
         subject="Payslip missing", description="No payslip this month.",
         impact="low", urgency="low",
         files=attachments_check([SimpleUploadedFile("note.txt", b"payslip", "text/plain")]),
     )  # fmt: skip
-    return {"reference": ticket.reference, "token": ticket.attachments.get().token}
+    head = mof_head.memberships.get()
+    article = article_create(
+        actor=mof_head, membership=head, owner_agency=mof, language="en", title="MOF's payroll",
+        body="For MOF's staff only.", audience=Audience.AGENCY,
+    )  # fmt: skip
+    article_set_status(article=article, actor=mof_head, membership=head, status="published")
+    return {
+        "reference": ticket.reference,
+        "token": ticket.attachments.get().token,
+        "article": article.slug,  # an article for MOF's staff only
+    }
 
 
 def api_routes_with_arguments(arguments: dict) -> list[tuple[str, str]]:
@@ -43,6 +55,7 @@ def test_it_walks_every_ticket_route(mof_file):
     assert names == {
         "api-ticket-detail", "api-ticket-events", "api-ticket-comments",
         "api-ticket-transfer", "api-ticket-attachments", "api-ticket-attachment-download",
+        "api-ticket-time-entries", "api-ticket-satisfaction", "api-article-detail",
     }  # fmt: skip
 
 

@@ -35,6 +35,12 @@ POSITIVE_BUT_REFUSED = [
     (["tickets_create", "tickets_transfer_create", "tickets_attachments_create"], [400, 422]),
     (["tickets_partial_update"], [400]),
     (["tickets_comments_create"], [422]),
+    # An unknown service or a slug taken; an edit a status cannot take.
+    (["articles_create", "articles_partial_update"], [400]),
+    # A ticket not resolved yet, a link for another resolution.
+    (["tickets_satisfaction_create"], [400]),
+    # Time on a closed ticket; an Idempotency-Key used before for another body.
+    (["tickets_time_entries_create"], [400, 422]),
 ]
 
 

@@ -21,6 +21,7 @@ from axe_playwright_python.sync_playwright import Axe
 from django.conf import settings
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
+from django.utils import timezone
 from playwright.sync_api import (
     Browser,
     BrowserContext,
@@ -344,6 +345,166 @@ TICKET_JOURNEY_PAGES = [
 ]
 JOURNEY_PAGES += TICKET_JOURNEY_PAGES
 
+# The agent workspace's own states: another view of the queue with its filters open, and
+# "Assign to me" asking first.
+JOURNEY_PAGES += [
+    JourneyPage(
+        "queue-filtered",
+        "Queue of Ministry of Finance",
+        _goto("/queue/?view=all&q=printer"),
+        signed_in=True,
+        persona="mof_agent",
+        data=("reported_ticket",),
+    ),
+    JourneyPage(
+        "take-confirm",
+        "Take this ticket from James Tarpeh?",
+        _goto(f"/tickets/{REPORTED_TICKET}/take/"),
+        signed_in=True,
+        persona="mof_head",
+        data=("reported_ticket",),
+    ),
+]
+
+
+def _send_empty_response(page: Page) -> None:
+    page.get_by_role("button", name="Save response").click()
+    expect(page.get_by_role("alert")).to_contain_text("There is a problem")
+
+
+# The agent's tools: the library of canned responses and macros, and saved views.
+WORKSPACE_JOURNEY_PAGES = [
+    JourneyPage(
+        "workspace-library",
+        "Canned responses and macros",
+        _goto("/workspace/library/"),
+        signed_in=True,
+        persona="mof_agent",
+        data=("workspace_library",),
+    ),
+    JourneyPage(
+        "workspace-response-form-with-errors",
+        "Add a response",
+        _send_empty_response,
+        signed_in=True,
+        prepare=_goto("/workspace/responses/new/"),
+        persona="mof_head",
+    ),
+    JourneyPage(
+        "workspace-macro-form",
+        "Add a macro",
+        _goto("/workspace/macros/new/"),
+        signed_in=True,
+        persona="mof_head",
+        data=("workspace_library",),
+    ),
+    JourneyPage(
+        "workspace-saved-views",
+        "Saved views",
+        _goto("/workspace/views/?view=all"),
+        signed_in=True,
+        persona="mof_head",
+        data=("workspace_library",),
+    ),
+]
+JOURNEY_PAGES += WORKSPACE_JOURNEY_PAGES
+
+
+def _send_bad_phone_number(page: Page) -> None:
+    page.get_by_label("Mobile number").fill("not a number")
+    page.get_by_role("button", name="Send a code").click()
+    expect(page.get_by_role("alert")).to_contain_text("There is a problem")
+
+
+# SMS and USSD: a person's mobile number, and an agency admin's import of numbers.
+CHANNELS_JOURNEY_PAGES = [
+    JourneyPage(
+        "phone", "Your mobile number", _goto("/profile/phone/"), signed_in=True,
+        persona="mof_requester",
+    ),
+    JourneyPage(
+        "phone-with-errors", "Your mobile number", _send_bad_phone_number, signed_in=True,
+        prepare=_goto("/profile/phone/"), persona="mof_requester",
+    ),
+    JourneyPage(
+        "phone-import", "Mobile numbers of Ministry of Finance",
+        _goto("/agencies/MOF/phones/import/"), signed_in=True,
+    ),
+]  # fmt: skip
+JOURNEY_PAGES += CHANNELS_JOURNEY_PAGES
+
+# Data protection: the access log, a person's data and an agency's retention period.
+PRIVACY_JOURNEY_PAGES = [
+    JourneyPage(
+        "access-log", "Who read personal data", _goto("/privacy/"), signed_in=True,
+        persona="platform_admin",
+    ),
+    JourneyPage(
+        "person-data", "Musu Kollie", _goto("/privacy/people/?email=requester%40mof.gov.test"),
+        signed_in=True, persona="platform_admin", data=("mof_requester",),
+    ),
+    JourneyPage(
+        "retention", "How long Ministry of Finance keeps personal data",
+        _goto("/privacy/retention/MOF/"), signed_in=True,
+    ),
+]  # fmt: skip
+JOURNEY_PAGES += PRIVACY_JOURNEY_PAGES
+
+
+def _satisfaction_link(page: Page) -> None:
+    """The requester's link from the resolution e-mail, signed now for the resolved ticket."""
+    from satisfaction.services import survey_token
+    from tickets.models import TicketEvent
+
+    resolution = TicketEvent.objects.filter(kind="status", data__new="resolved").latest("pk")
+    page.goto(f"/satisfaction/{survey_token(resolution)}/")
+
+
+# Help articles, finding one while reporting, keeping them; the verdict after a resolution.
+KNOWLEDGE_JOURNEY_PAGES = [
+    JourneyPage("help", "Help", _goto("/help/?q=printer"), data=("help_articles",)),
+    JourneyPage(
+        "help-article", "Printer shows “paper jam”", _goto("/help/printer-paper-jam/"),
+        data=("help_articles",),
+    ),
+    JourneyPage(
+        "help-check-first", "Check help first", _goto("/help/check/?subject=paper+jam"),
+        signed_in=True, persona="mof_requester", data=("help_articles",),
+    ),
+    JourneyPage(
+        "help-manage", "Your agency's articles", _goto("/help/manage/"), signed_in=True,
+        data=("help_articles",),
+    ),
+    JourneyPage(
+        "help-article-edit", "Edit article", _goto("/help/printer-paper-jam/edit/"),
+        signed_in=True, data=("help_articles",),
+    ),
+    JourneyPage(
+        "satisfaction", f"Your verdict on {REPORTED_TICKET}", _satisfaction_link,
+        data=("resolved_ticket",),
+    ),
+]  # fmt: skip
+JOURNEY_PAGES += KNOWLEDGE_JOURNEY_PAGES
+
+# Service levels: an agency's calendar and service levels, with what the last change moved;
+# the confirmation that resolving a major incident asks for.
+SERVICE_LEVEL_JOURNEY_PAGES = [
+    JourneyPage(
+        "agency-calendar", "Working hours and holidays of Ministry of Finance",
+        _goto("/agencies/MOF/calendar/"), signed_in=True, data=("sla_recomputed",),
+    ),
+    JourneyPage(
+        "agency-service-levels", "Service levels of Ministry of Finance",
+        _goto("/agencies/MOF/service-levels/"), signed_in=True, data=("sla_recomputed",),
+    ),
+    JourneyPage(
+        "incident-resolve-confirm", "Resolve MOF-000002 and its tickets",
+        _goto("/incidents/MOF-000002/resolve/"), signed_in=True, persona="mof_agent",
+        data=("major_incident",),
+    ),
+]  # fmt: skip
+JOURNEY_PAGES += SERVICE_LEVEL_JOURNEY_PAGES
+
 
 def journey_page(name: str) -> JourneyPage:
     return next(page for page in JOURNEY_PAGES if page.name == name)
@@ -396,6 +557,31 @@ def reported_ticket(ticket_catalogue, media_root, mof, mof_requester, mof_agent)
     )
     assert ticket.reference == REPORTED_TICKET
     return ticket
+
+
+@pytest.fixture
+def sla_recomputed(mof):
+    """MOF's last change of its rules, done: 3 of its 12 open tickets moved."""
+    from service_levels.models import SLARecompute
+
+    now = timezone.now()
+    return SLARecompute.objects.create(
+        agency=mof, reason="holiday_added", state="done", requested_at=now, finished_at=now,
+        checked=12, moved=3,
+    )  # fmt: skip
+
+
+@pytest.fixture
+def major_incident(reported_ticket, mof_agent, payroll_category):
+    """MOF-000002, a major incident of MOF's payroll, with the reported ticket in it."""
+    from incidents import services as incident_services
+
+    incident = incident_services.incident_declare(
+        actor=mof_agent, category=payroll_category, subject="Payroll is down",
+        description="Nobody can open the payroll system.",
+    )  # fmt: skip
+    incident_services.incident_attach(incident=incident, ticket=reported_ticket, actor=mof_agent)
+    return incident
 
 
 @dataclass(frozen=True)
@@ -488,3 +674,61 @@ def _gzip_size(response) -> int:
     if response is None or 300 <= response.status < 400:
         return 0
     return len(gzip.compress(response.body(), compresslevel=GZIP_LEVEL))
+
+
+@pytest.fixture
+def help_articles(ticket_catalogue, mof, mof_head):
+    """A public article of MOF's in English and French, published by its head."""
+    from knowledge import services as knowledge_services
+
+    head = mof_head.memberships.get()
+    article = knowledge_services.article_create(
+        actor=mof_head, membership=head, owner_agency=mof, language="en",
+        title="Printer shows “paper jam”", slug="printer-paper-jam",
+        summary="When the printer says paper jam but there is no paper in it.",
+        body="1. Switch the printer **off**.\n2. Open tray 2 and close it.\n3. Switch it on.",
+    )  # fmt: skip
+    knowledge_services.article_edit(
+        article=article, actor=mof_head, membership=head, language="fr",
+        title="L'imprimante affiche « bourrage papier »",
+        body="1. Éteignez l'imprimante.\n2. Ouvrez et refermez le bac 2.\n3. Rallumez-la.",
+    )  # fmt: skip
+    knowledge_services.article_set_status(
+        article=article, actor=mof_head, membership=head, status="published"
+    )
+    return article
+
+
+@pytest.fixture
+def resolved_ticket(reported_ticket, mof_agent):
+    services.ticket_update(ticket=reported_ticket, actor=mof_agent, status="resolved")
+    return reported_ticket
+
+
+@pytest.fixture
+def workspace_library(reported_ticket, mof_agent, mof_head):
+    """A French-speaking requester on the reported ticket; an agency response in English and
+    French, a macro sending it and waiting for the requester, and a view shared with MOF."""
+    from workspace import services as workspace_services
+    from workspace.models import Scope
+
+    requester = reported_ticket.requester
+    requester.preferred_language = "fr"
+    requester.save(update_fields=["preferred_language"])
+    head = mof_head.memberships.get()
+    response = workspace_services.canned_response_save(
+        membership=head,
+        scope=Scope.AGENCY,
+        title="Printer restarted",
+        body_en="Hello {{ requester.first_name }}, the printer is restarted.",
+        body_fr="Bonjour {{ requester.first_name }}, l'imprimante est redémarrée.",
+    )
+    workspace_services.macro_save(
+        membership=head, scope=Scope.AGENCY, name="Restarted, waiting", response=response,
+        status="pending",
+    )  # fmt: skip
+    workspace_services.saved_view_create(
+        owner=mof_head, membership=head, name="Urgent in MOF", query="view=all&priority=P2",
+        scope=Scope.AGENCY,
+    )  # fmt: skip
+    return response

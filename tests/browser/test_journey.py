@@ -26,7 +26,7 @@ def _sign_in_from_home_and_out(page, *, email, password):
 
     sign_out(page)
 
-    expect(page.get_by_role("status")).to_contain_text("You have signed out.")
+    expect(page.locator(".notification-banner")).to_contain_text("You have signed out.")
     expect(page.get_by_role("heading", level=1)).to_have_text(
         "IT help for every part of government"
     )

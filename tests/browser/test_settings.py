@@ -16,7 +16,7 @@ def test_it_saves_one_priority_from_its_row_without_javascript(open_session, mof
     row.get_by_label("Hours").nth(1).fill("8")
     row.get_by_label("Minutes").nth(1).fill("0")
     row.get_by_role("button", name="Set this agency's own P1").click()
-    expect(page.get_by_role("status")).to_contain_text("The P1 service level is saved.")
+    expect(page.locator(".notification-banner")).to_contain_text("The P1 service level is saved.")
     expect(page.locator("tr#p1")).to_contain_text("This agency")
 
 

@@ -90,7 +90,9 @@ def test_it_reports_a_problem_with_two_files_and_follows_it(
 
     page.get_by_role("main").get_by_role("link", name="Report a problem").click()
     _check_page(page, "Report a problem")
-    page.get_by_label("What is the problem about?").select_option(label="Computer and printer")
+    page.get_by_label("What is the problem about?", exact=True).select_option(
+        label="Computer and printer"
+    )
     page.get_by_label("Subject", exact=True).fill("Cannot print on the second floor")
     page.get_by_label("Describe the problem", exact=True).fill(
         "The printer says **paper jam**, but there is no paper in it."
@@ -128,8 +130,9 @@ def test_it_reports_a_problem_with_two_files_and_follows_it(
         files.get_by_role("link", name="printer-error.txt").click()
     assert download.value.suggested_filename == "printer-error.txt"
     assert download.value.path().read_bytes() == text_file.read_bytes()
-    # Stored in this test's folder, not the project's .devdata.
-    assert len([path for path in media_root.rglob("*") if path.is_file()]) == 2
+    # Stored in this test's folder, not the project's .devdata: the two files and the
+    # screenshot's preview.
+    assert len([path for path in media_root.rglob("*") if path.is_file()]) == 3
 
 
 # -- An agent takes it and replies; the requester reads the reply ----------------------------
@@ -167,7 +170,7 @@ def test_it_lets_an_agent_take_a_ticket_from_the_queue_and_the_requester_read_th
     expect(_summary_value(page, "Assigned to")).to_have_text("Nobody yet")
     panel.get_by_role("button", name="Assign to me").click()
 
-    expect(page.get_by_role("status")).to_contain_text("MOF-000001 is assigned to you.")
+    expect(page.locator(".notification-banner")).to_contain_text("MOF-000001 is assigned to you.")
     _check_page(page, "Cannot print on the second floor")
     expect(_summary_value(page, "Assigned to")).to_have_text("James Tarpeh")
     expect(panel.get_by_role("button", name="Assign to me")).to_have_count(0)
@@ -179,7 +182,7 @@ def test_it_lets_an_agent_take_a_ticket_from_the_queue_and_the_requester_read_th
     ).not_to_be_checked()
     reply_form.get_by_role("button", name="Send").click()
 
-    expect(page.get_by_role("status")).to_contain_text("Your reply is sent.")
+    expect(page.locator(".notification-banner")).to_contain_text("Your reply is sent.")
     _check_page(page, "Cannot print on the second floor")
     sign_out(page)
 

@@ -461,9 +461,11 @@ def test_it_shows_the_owner_the_panel_in_a_fixed_number_of_queries(
         assert email_incident.children.count() == children
         # 1 session, 1 user, 1 memberships (header), 1 ticket, 1 events with their actors,
         # 1 files of those events, 1 followers, 1 unread-notices count (header), the incident
-        # panel's 1 children with their agencies and 1 people affected, the agent panel's
-        # 1 teams, 1 agents, 1 services and 1 agencies: the same for 5 children or 4.
-        with django_assert_num_queries(14):
+        # panel's 1 children with their agencies, 1 people affected and 1 its help article,
+        # the agent panel's 1 teams, 1 agents, 1 services and 1 agencies, the workspace's
+        # 1 canned responses, 1 macros, 1 requester's other tickets and 1 time spent, and
+        # 1 help articles like it: the same for 5 children or 4.
+        with django_assert_num_queries(20):
             response = client.get(f"/tickets/{email_incident.reference}/")
         assert response.context["works_ticket"]
         services.incident_detach(

@@ -17,6 +17,7 @@ from mail.models import Outbox
 from notifications.models import Kind, Notice, Preference
 from service_levels.models import EscalationLevel, SLAPolicy
 from tests.factories import MembershipFactory, UserFactory
+from tests.notifications.conftest import teams_told
 from tickets import services
 from tickets.escalation import escalation_sweep
 from tickets.events import subscriber_topic
@@ -201,6 +202,8 @@ def test_it_tells_the_receiving_team_and_the_requester_in_plain_words_of_a_trans
         services.ticket_transfer(
             ticket=ticket, to_agency=nicta, reason="Their network switch failed.", actor=mof_agent
         )
+    with committed():
+        teams_told()
     transfer = last_event(ticket, TicketEvent.Kind.TRANSFER)
     assert told(transfer) == {
         ("agent@nicta.gov.test", Kind.TRANSFERRED),

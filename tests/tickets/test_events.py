@@ -25,6 +25,7 @@ from tests.factories import MembershipFactory, UserFactory
 # Shared fixtures: `name as name` tells the linter pytest uses them.
 from tests.notifications.conftest import _empty_queue as _empty_queue
 from tests.notifications.conftest import celery_broker as celery_broker
+from tests.notifications.conftest import teams_told
 from tests.notifications.conftest import throwaway_broker as throwaway_broker
 from tests.tickets.test_sla_clock import government_service_levels as government_service_levels
 from tests.tickets.test_sla_clock import ticket_at as ticket_at
@@ -36,6 +37,10 @@ from webhooks.services import webhook_create
 
 MONROVIA = ZoneInfo("Africa/Monrovia")
 NOTIFICATIONS, WEBHOOKS = subscriber_topic("notifications"), subscriber_topic("webhooks")
+# The receiving team of a new or transferred ticket is told by a worker.
+NOTIFICATIONS_TEAM = subscriber_topic("notifications_team")
+CHANNELS, KNOWLEDGE = subscriber_topic("channels"), subscriber_topic("knowledge")
+SATISFACTION = subscriber_topic("satisfaction")
 REPORTS, INCIDENTS = subscriber_topic("reports"), subscriber_topic("incidents")
 
 
@@ -72,6 +77,8 @@ def ticket(desk, mof_requester, printer_category, open_ticket, django_capture_on
     """MOF-000001, reported and told of, with no work left waiting."""
     with django_capture_on_commit_callbacks(execute=True):
         ticket = open_ticket(mof_requester, printer_category)
+    with django_capture_on_commit_callbacks(execute=True):
+        teams_told()
     rollups_refresh_pending()
     assert not PendingWork.objects.exists()
     return ticket
@@ -141,12 +148,15 @@ def test_it_tells_nobody_before_the_commit_and_leaves_the_work_recorded(
 
     assert notices(mof_requester, event) == []
     # One row per subscriber of each event (the reply, then the status it opened), none
-    # for the incidents subscriber, which hears of new tickets only.
-    assert pending_topics() == sorted([NOTIFICATIONS, WEBHOOKS, REPORTS] * 2)
+    # for the incidents subscriber, which hears of new tickets only; the knowledge base
+    # hears of the reply (an article it links), satisfaction of the status (a resolution).
+    assert pending_topics() == sorted(
+        [NOTIFICATIONS, WEBHOOKS, REPORTS, CHANNELS] * 2 + [KNOWLEDGE, SATISFACTION]
+    )
     payloads = PendingWork.objects.filter(topic=NOTIFICATIONS).values_list("payload", flat=True)
     assert {"subscriber": "notifications", "events": [event.pk], "quiet": "none"} in payloads
 
-    assert pending_work_drain() == 6  # the periodic drain, as after a lost callback
+    assert pending_work_drain() == 10  # the periodic drain, as after a lost callback
 
     assert notices(mof_requester, event) == [Kind.AGENT_REPLY]
     assert emailed(mof_requester, event)
@@ -193,6 +203,8 @@ def test_it_tells_the_receiving_agency_and_the_requester_of_a_transfer(
         services.ticket_transfer(
             ticket=ticket, to_agency=nicta, reason="Government e-mail is NICTA's", actor=mof_agent
         )
+    with django_capture_on_commit_callbacks(execute=True):
+        teams_told()
 
     event = TicketEvent.objects.get(ticket=ticket, kind="transfer")
     assert notices(nicta_head, event) == [Kind.TRANSFERRED]
@@ -283,6 +295,13 @@ def outage(throwaway_broker, celery_broker):
     return throwaway_broker
 
 
+def others_told(ticket):
+    """Who was told of what, but the new ticket's team, whom the worker tells after the
+    outage."""
+    notices = Notice.objects.filter(ticket=ticket).exclude(kind=Kind.TICKET_CREATED)
+    return notices.values_list("user", "event", "kind")
+
+
 def change_during_outage(mof_agent, mof_requester, printer_category, open_ticket, caplog):
     caplog.set_level(logging.INFO, logger="core.broker")
     ticket = open_ticket(mof_requester, printer_category)
@@ -290,9 +309,10 @@ def change_during_outage(mof_agent, mof_requester, printer_category, open_ticket
 
     assert Ticket.objects.filter(pk=ticket.pk).exists()  # committed all the same
     assert TicketEvent.objects.filter(pk=event.pk).exists()
-    # People were told in this process; the facts wait for a worker the broker cannot reach.
+    # People were told in this process; the facts and the new ticket's team wait for a
+    # worker the broker cannot reach.
     assert notices(mof_requester, event) == [Kind.AGENT_REPLY]
-    assert set(pending_topics()) == {REPORTS}
+    assert set(pending_topics()) == {REPORTS, NOTIFICATIONS_TEAM}
     assert facts(ticket) == []
     assert any(
         r.getMessage().startswith("Broker unavailable; core.tasks.drain_pending_work")
@@ -308,19 +328,20 @@ def test_it_does_the_work_an_outage_left_once_however_often_the_drain_runs(
     ticket, _event = change_during_outage(
         mof_agent, mof_requester, printer_category, open_ticket, caplog
     )
-    told = sorted(Notice.objects.filter(ticket=ticket).values_list("user", "event", "kind"))
+    told = sorted(others_told(ticket))
     outage.start()
     broker_reset()
 
-    assert PendingWork.objects.count() == 3  # the creation, the reply, the status it opened
-    assert drain_pending_work() == 3
+    # The creation, the reply and the status it opened for the facts; the creation's team.
+    assert PendingWork.objects.count() == 4
+    assert drain_pending_work() == 4
     done = facts(ticket)
     assert drain_pending_work() == 0
 
     assert {fact[1] for fact in done} == {"created", "response"}
     assert facts(ticket) == done  # the same rows: not refreshed a second time
     assert not PendingWork.objects.exists()
-    assert sorted(Notice.objects.filter(ticket=ticket).values_list("user", "event", "kind")) == told
+    assert sorted(others_told(ticket)) == told
 
 
 @pytest.mark.worker
@@ -333,7 +354,7 @@ def test_it_loses_nothing_while_redis_is_down_and_drains_it_on_the_worker(
     ticket, _event = change_during_outage(
         mof_agent, mof_requester, printer_category, open_ticket, caplog
     )
-    told = sorted(Notice.objects.filter(ticket=ticket).values_list("user", "event", "kind"))
+    told = sorted(others_told(ticket))
 
     # Redis comes back, empty: only the periodic drain knows of the work.
     outage.start()
@@ -350,7 +371,7 @@ def test_it_loses_nothing_while_redis_is_down_and_drains_it_on_the_worker(
     assert {fact[1] for fact in done} == {"created", "response"}
     assert drain_pending_work() == 0
     assert facts(ticket) == done
-    assert sorted(Notice.objects.filter(ticket=ticket).values_list("user", "event", "kind")) == told
+    assert sorted(others_told(ticket)) == told
 
 
 # -- Quiet -----------------------------------------------------------------------------------

@@ -201,6 +201,9 @@ _SLA_REASONS = {
     "resumed": lambda: _("Service level: due times recomputed (the clock started again)."),
     "priority changed": lambda: _("Service level: due times recomputed (the priority changed)."),
     "transferred": lambda: _("Service level: due times recomputed (moved to another agency)."),
+    "rules changed": lambda: _(
+        "Service level: due times recomputed (the calendar or the service level changed)."
+    ),
 }
 
 

@@ -7,13 +7,14 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.db.models import Prefetch, Q, QuerySet
-from django.http import FileResponse, Http404
+from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.http import urlencode
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from core.file_serving import stored_file_response
 from core.forms import form_add_service_error
 from tickets import attachments, category_selectors, selectors, services
 from tickets.forms import ReopenForm, ReplyForm, TicketNewForm, WatcherForm
@@ -79,7 +80,7 @@ def ticket_new(request):
         request.POST if posted else None,
         request.FILES if posted else None,
         categories=categories,
-        initial=_initial_for(categories, request.GET.get("category")),
+        initial=_initial_for(categories, request.GET.get("category")) | _carried_over(request),
     )
     if posted and form.is_valid():
         data = form.cleaned_data
@@ -136,6 +137,15 @@ def _initial_for(categories: list[Category], slug: str | None) -> dict:
     }
 
 
+def _carried_over(request) -> dict:
+    """What the person typed before a "check help first" step, carried back to the form."""
+    return {
+        key: request.GET[key][:limit]
+        for key, limit in (("subject", 200), ("description", 4000))
+        if request.GET.get(key)
+    }
+
+
 def _ticket_created(request, reference: str):
     ticket = _get_ticket(request, reference)
     return render(request, "tickets/created.html", {"ticket": ticket})
@@ -154,7 +164,9 @@ def my_tickets(request):
 @login_required
 def ticket_detail(request, reference: str):
     ticket = _get_ticket(request, reference)
-    return _render_detail(request, ticket)
+    # A canned response chosen without JavaScript waits in the session, for the reply box.
+    draft = request.session.pop(f"reply_draft:{ticket.reference}", None)
+    return _render_detail(request, ticket, reply_initial={"body": draft} if draft else None)
 
 
 def _render_detail(request, ticket: Ticket, **forms):
@@ -180,7 +192,8 @@ def _render_detail(request, ticket: Ticket, **forms):
         "is_requester": is_requester,
         "may_reply": selectors.user_may_reply(request.user, membership, ticket, watchers=watchers),
         "can_add_watcher": is_requester or works_ticket,
-        "reply_form": forms.get("reply_form") or ReplyForm(allow_internal=works_ticket),
+        "reply_form": forms.get("reply_form")
+        or ReplyForm(allow_internal=works_ticket, initial=forms.get("reply_initial")),
         "watch_form": forms.get("watch_form") or WatcherForm(),
         "reopen_form": forms.get("reopen_form") or ReopenForm(),
     }
@@ -212,6 +225,7 @@ def ticket_reply(request, reference: str):
                 files=form.cleaned_data["attachments"],
                 internal=internal,
                 as_agent=works_ticket,
+                minutes=form.cleaned_data.get("minutes"),
             )
         except ValidationError as error:
             form_add_service_error(form, error)
@@ -308,11 +322,8 @@ def attachment_download(request, reference: str, token: str):
     content_type = attachment.content_type
     if content_type.startswith("text/"):
         content_type += "; charset=utf-8"
-    response = FileResponse(
-        attachment.file.open("rb"),
-        as_attachment=True,
-        filename=attachment.name,
-        content_type=content_type,
+    response = stored_file_response(
+        attachment.file, filename=attachment.name, content_type=content_type
     )
     response["X-Content-Type-Options"] = "nosniff"
     return response

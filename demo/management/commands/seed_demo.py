@@ -311,6 +311,7 @@ class Command(BaseCommand):
         created += _seed_service_levels(agencies)
         created += _seed_catalogue(agencies, teams)
         created += _seed_gov_services()
+        created += _seed_help_articles(agencies)
         if tickets:
             created += _seed_tickets(tickets, agencies, travel)
             # The demo history is weeks old: apply its escalations now, as notices only,
@@ -490,6 +491,75 @@ def _seed_gov_services() -> int:
         if new:
             service.categories.set(Category.objects.filter(slug__in=slugs))
         created += new
+    return created
+
+
+# Help articles in English and French: (slug, owner, audience, category, English, French),
+# each language as (title, summary, body).
+HELP_ARTICLES = [
+    ("reset-your-password", "NICTA", "public", None,
+     ("Reset your government password", "Locked out, or your password expired.",
+      "1. Open the sign-in page of your government account.\n2. Choose **Forgot password**.\n"
+      "3. Follow the link sent to your recovery address or phone.\n\nStill locked out after "
+      "three tries? Report a problem and choose *Government e-mail*."),
+     ("Réinitialiser votre mot de passe du gouvernement",
+      "Compte bloqué, ou mot de passe expiré.",
+      "1. Ouvrez la page de connexion de votre compte du gouvernement.\n"
+      "2. Choisissez **Mot de passe oublié**.\n3. Suivez le lien envoyé à votre adresse ou à "
+      "votre téléphone de secours.\n\nToujours bloqué après trois essais ? Signalez un "
+      "problème et choisissez *Messagerie du gouvernement*.")),
+    ("mailbox-full", "NICTA", "civil_servants", "email",
+     ("Your mailbox is full", "Messages bounce with “quota exceeded”.",
+      "- Empty **Deleted items** and **Junk**.\n- Save large attachments to the shared drive, "
+      "then delete the messages.\n\nEvery mailbox holds 10 GB."),
+     ("Votre boîte aux lettres est pleine", "Les messages reviennent avec « quota dépassé ».",
+      "- Videz les **Éléments supprimés** et le **Courrier indésirable**.\n- Enregistrez les "
+      "grosses pièces jointes sur le lecteur partagé, puis supprimez les messages.\n\n"
+      "Chaque boîte contient 10 Go.")),
+    ("printer-paper-jam", "MOF", "agency", None,
+     ("Printer shows “paper jam” with no paper in it", "The second-floor printers of MOF.",
+      "1. Switch the printer off.\n2. Open tray 2 and close it firmly.\n3. Switch it on.\n\n"
+      "If it comes back, the fuser needs a technician: report a problem."),
+     ("L'imprimante affiche « bourrage papier » sans papier coincé",
+      "Les imprimantes du deuxième étage du MOF.",
+      "1. Éteignez l'imprimante.\n2. Ouvrez le bac 2 et refermez-le bien.\n3. Rallumez-la."
+      "\n\nSi cela revient, l'unité de fusion demande un technicien : signalez un problème.")),
+    ("vpn-keeps-dropping", "NICTA", "agents", None,
+     ("VPN keeps dropping: what to check for a caller", "For service desk agents.",
+      "Ask for the client version (Help › About). Below 5.2, reinstall from the software "
+      "portal. Check the caller's clock: a skew over five minutes breaks the tunnel."),
+     ("Le VPN se coupe : que vérifier pour un appelant", "Pour les agents du service d'assistance.",
+      "Demandez la version du client (Aide › À propos). En dessous de 5.2, réinstallez depuis "
+      "le portail logiciel. Vérifiez l'horloge de l'appelant : un décalage de plus de cinq "
+      "minutes coupe le tunnel.")),
+]  # fmt: skip
+
+
+def _seed_help_articles(agencies: dict[str, Agency]) -> int:
+    """A few published articles, once each, written and published as the platform admin."""
+    from accounts.models import Membership
+    from knowledge.models import Article
+    from knowledge.services import article_create, article_edit, article_set_status
+    from tickets.models import Category
+
+    admin = Membership.objects.filter(role=Role.PLATFORM_ADMIN).select_related("user").first()
+    if admin is None:
+        return 0
+    created = 0
+    for slug, owner, audience, category, english, french in HELP_ARTICLES:
+        if Article.objects.filter(slug=slug).exists():
+            continue
+        article = article_create(
+            actor=admin.user, membership=admin, owner_agency=agencies[owner], language="en",
+            title=english[0], summary=english[1], body=english[2], audience=audience, slug=slug,
+            category=Category.objects.filter(slug=category).first() if category else None,
+        )  # fmt: skip
+        article_edit(
+            article=article, actor=admin.user, membership=admin, language="fr",
+            title=french[0], summary=french[1], body=french[2],
+        )  # fmt: skip
+        article_set_status(article=article, actor=admin.user, membership=admin, status="published")
+        created += 1
     return created
 
 
