@@ -10,6 +10,7 @@ from django.db.models import Count, Q
 from django.http import Http404, HttpResponseNotAllowed
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils.cache import patch_vary_headers
 from django.utils.http import urlencode
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
@@ -79,9 +80,11 @@ def help_index(request):
         found = selectors.articles_latest(_published(request), language=language, limit=10)
     may_edit = membership_has_right(request.membership, Right.EDIT_ARTICLES)
     context = {"form": form, "query": query, "found": found, "may_edit": may_edit}
-    if request.headers.get("HX-Request"):
-        return render(request, "knowledge/_results.html", context)
-    return render(request, "knowledge/help_index.html", context)
+    template = "knowledge/_results.html" if request.htmx else "knowledge/help_index.html"
+    response = render(request, template, context)
+    # The same address answers a region or the whole page: a cache keeps them apart.
+    patch_vary_headers(response, ["HX-Request"])
+    return response
 
 
 @_reader_view

@@ -73,7 +73,7 @@ def _to_ticket(ticket: Ticket):
 
 def _is_partial(request) -> bool:
     """A request from the workspace script (htmx's header) that swaps one region in place."""
-    return request.headers.get("HX-Request") == "true"
+    return bool(request.htmx)
 
 
 # -- The queue -------------------------------------------------------------------------------
