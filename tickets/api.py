@@ -35,6 +35,7 @@ from agencies.models import Agency, Team
 from core.api_errors import PayloadTooLarge, validation_detail
 from core.api_input import StrictBooleanField, StrictInputSerializer
 from core.idempotency import idempotent
+from core.masking import secrets_mask
 from service_levels.models import Priority
 from tickets import attachments, category_selectors, filters, selectors, services
 from tickets.agent_forms import NOBODY
@@ -102,6 +103,12 @@ class CategorySerializer(serializers.ModelSerializer):
         ]  # fmt: skip
 
 
+def _reveals_secrets(context: dict, ticket: Ticket) -> bool:
+    """Secrets in a ticket's text are shown as written to its handling agents only, as on
+    the web's ticket page; everyone else reads them masked."""
+    return selectors.user_works_ticket(getattr(context["request"], "membership", None), ticket)
+
+
 class TicketSerializer(serializers.ModelSerializer):
     category = serializers.CharField(source="category.slug")
     requester = PersonSerializer()
@@ -129,6 +136,12 @@ class TicketSerializer(serializers.ModelSerializer):
             reverse("api-ticket-detail", args=[ticket.reference])
         )
 
+    def to_representation(self, ticket: Ticket) -> dict:
+        data = super().to_representation(ticket)
+        if not _reveals_secrets(self.context, ticket):
+            data["description"] = secrets_mask(data["description"])
+        return data
+
 
 class AttachmentSerializer(serializers.ModelSerializer):
     url = serializers.SerializerMethodField()
@@ -155,6 +168,12 @@ class EventSerializer(serializers.ModelSerializer):
     class Meta:
         model = TicketEvent
         fields = ["id", "kind", "actor", "public", "body", "data", "created_at", "attachments"]
+
+    def to_representation(self, event: TicketEvent) -> dict:
+        data = super().to_representation(event)
+        if not _reveals_secrets(self.context, self.context["ticket"]):
+            data["body"] = secrets_mask(data["body"])
+        return data
 
 
 class TicketLoggedSerializer(serializers.Serializer):

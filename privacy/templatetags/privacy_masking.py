@@ -1,6 +1,6 @@
 from django import template
 
-from privacy.masking import secrets_mask
+from core.masking import secrets_mask
 
 register = template.Library()
 

@@ -1,8 +1,10 @@
 """Secrets in tickets: shown to the handling agents only; redacted for good by an agent."""
 
 import pytest
+from rest_framework.test import APIClient
 
-from privacy.masking import secrets_mask
+from accounts.token_services import api_token_create
+from core.masking import secrets_mask
 from tickets import services
 from tickets.models import Ticket, TicketEvent
 
@@ -104,3 +106,42 @@ def test_it_refuses_text_that_is_not_in_the_message(client, ticket, mof_agent):
     )
     assert "This text is not in the message." in response.content.decode()
     assert not ticket.events.filter(kind=TicketEvent.Kind.REDACTED).exists()
+
+
+# -- The API shows what the web shows ---------------------------------------------------------
+
+
+def _api(user) -> APIClient:
+    _token, key = api_token_create(user=user, name="Tests")
+    client = APIClient()
+    client.credentials(HTTP_AUTHORIZATION=f"Token {key}")
+    return client
+
+
+def _api_texts(user, ticket) -> list[str]:
+    client = _api(user)
+    detail = client.get(f"/api/v1/tickets/{ticket.reference}/").json()
+    events = client.get(f"/api/v1/tickets/{ticket.reference}/events/").json()["results"]
+    return [detail["description"], *(event["body"] for event in events if event["body"])]
+
+
+def test_the_api_shows_the_secret_to_the_handling_agent(ticket, mof_agent):
+    texts = _api_texts(mof_agent, ticket)
+
+    assert texts == [f"My {SECRET} stopped working.", f"Also {SECRET}"]
+
+
+def test_the_api_masks_the_secret_for_the_requester(ticket, mof_requester):
+    texts = _api_texts(mof_requester, ticket)
+
+    assert texts == ["My [hidden: password] stopped working.", "Also [hidden: password]"]
+
+
+def test_the_api_masks_the_secret_in_a_reply_it_answers(ticket, mof_requester):
+    response = _api(mof_requester).post(
+        f"/api/v1/tickets/{ticket.reference}/comments/", {"body": SECRET}, format="json"
+    )
+
+    assert response.status_code == 201
+    assert response.json()["body"] == "[hidden: password]"
+    assert ticket.events.filter(body=SECRET).exists()

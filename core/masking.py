@@ -1,7 +1,8 @@
 """Secrets and identifiers in ticket text, hidden on display from all but the handling agents.
 
 The patterns are the installation's (settings.PRIVACY_SECRET_PATTERNS); what they match is
-replaced before the text is rendered, so it never reaches the page.
+replaced before the text is shown, so it never reaches the page or the API's answer. The
+web's template filter (privacy_masking) and the API's serializers both use `secrets_mask`.
 """
 
 import re
