@@ -12,6 +12,7 @@ import pytest
 from django.conf import settings
 from django.core.cache import cache
 from django.db import connection
+from django.utils import translation
 
 from accounts.models import Role
 from tests.factories import (
@@ -40,6 +41,14 @@ def _isolated_cache():
     _clear_own_cache_keys()
     yield
     _clear_own_cache_keys()
+
+
+@pytest.fixture(autouse=True)
+def _default_language():
+    """Signing a French speaker in activates French for the thread (as a request would):
+    the next test starts in the default language again, whatever ran before it."""
+    yield
+    translation.deactivate()
 
 
 @pytest.fixture

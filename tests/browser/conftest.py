@@ -164,6 +164,9 @@ def sign_in(page: Page, *, email: str, password: str) -> None:
 
 def open_account_menu(page: Page) -> None:
     """Opens the header's account menu (and, on a narrow screen, the menu around it)."""
+    # Whether a summary shows depends on the stylesheet: ask once it has loaded, or a busy
+    # machine answers for the unstyled page.
+    page.wait_for_load_state("load")
     for menu in ("details.site-menu", "details.account-menu"):
         summary = page.locator(f"header {menu} > summary")
         if summary.is_visible() and page.locator(f"header {menu}[open]").count() == 0:

@@ -22,11 +22,10 @@ from allauth.socialaccount.models import SocialAccount
 from playwright.sync_api import expect
 
 from accounts.models import Membership, Role, User
-from tests.browser.conftest import browser as browser
 from tests.ops.servers import free_port, stop_pid
 
 pytestmark = [pytest.mark.browser, pytest.mark.xdist_group(name="browser")]
-PROVIDER_DIR = Path(__file__).resolve().parent / "oidc"
+PROVIDER_DIR = Path(__file__).resolve().parent.parent / "ops" / "oidc"
 CLIENT_ID, CLIENT_SECRET = "govdesk", "test-only-client-secret"
 ACCOUNTS = {
     "amara": {"email": "amara.sheriff@mof.gov.test", "name": "Amara Sheriff"},

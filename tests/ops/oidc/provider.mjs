@@ -1,5 +1,5 @@
 // A certified OpenID provider (the oidc-provider package) for the single sign-on tests, on
-// loopback only. tests/ops/test_oidc.py starts it with node and stops it by its pid.
+// loopback only. tests/browser/test_oidc_sign_in.py starts it with node and stops it by its pid.
 //   PORT            the port to listen on
 //   OIDC_CLIENT     JSON: {client_id, client_secret, redirect_uri}
 //   OIDC_ACCOUNTS   JSON: {"<login>": {"email": ..., "name": ...}}
