@@ -113,9 +113,14 @@ def _connect(url: str):
 
 
 def _tables(cursor) -> list[str]:
+    # Temporary tables belong to other sessions (a running worker's, say): pg_dump leaves them
+    # out, and counting them is refused, so only permanent and unlogged tables are compared.
     cursor.execute(
-        "SELECT quote_ident(schemaname) || '.' || quote_ident(tablename) FROM pg_tables "
-        "WHERE schemaname NOT IN ('pg_catalog', 'information_schema') ORDER BY 1"
+        "SELECT quote_ident(n.nspname) || '.' || quote_ident(c.relname) FROM pg_class c "
+        "JOIN pg_namespace n ON n.oid = c.relnamespace "
+        "WHERE c.relkind IN ('r', 'p') AND c.relpersistence <> 't' "
+        "AND n.nspname NOT IN ('pg_catalog', 'information_schema') "
+        "AND n.nspname NOT LIKE 'pg\\_%' ORDER BY 1"
     )
     return [row[0] for row in cursor.fetchall()]
 

@@ -73,7 +73,8 @@ def table_counts(url: str) -> dict[str, int]:
             row[0]
             for row in database.execute(
                 "SELECT quote_ident(schemaname) || '.' || quote_ident(tablename) FROM pg_tables "
-                "WHERE schemaname NOT IN ('pg_catalog', 'information_schema')"
+                "WHERE schemaname NOT IN ('pg_catalog', 'information_schema') "
+                "AND schemaname NOT LIKE 'pg\\_temp\\_%'"
             )
         ]
         return {t: database.execute(f"SELECT count(*) FROM {t}").fetchone()[0] for t in tables}  # noqa: S608
@@ -121,6 +122,21 @@ def test_it_restores_every_table_row_and_file(seeded, empty_database, tmp_path):
     assert sample_rows(empty_database) == sample_rows(source_url)
     assert files_under(restored_media) == files_under(media)
     assert sorted(files_under(restored_media).values()) == sorted([PNG, PDF])
+
+
+def test_it_backs_up_while_another_session_holds_a_temporary_table(seeded, tmp_path):
+    source_url, media = seeded
+    with psycopg.connect(source_url, autocommit=True) as other_session:
+        other_session.execute("CREATE TEMP TABLE staging (id int)")
+        other_session.execute("INSERT INTO staging VALUES (1)")
+
+        taken = run_tool("backup", "--to", str(tmp_path / "backup"), database=source_url,
+                         media=media)  # fmt: skip
+
+    assert taken.returncode == 0, taken.stderr
+    manifest = json.loads((tmp_path / "backup" / "manifest.json").read_text())
+    assert manifest["tables"]["public.tickets_ticket"] == 2
+    assert not [table for table in manifest["tables"] if "staging" in table]
 
 
 def test_it_refuses_a_database_that_holds_tables(seeded, tmp_path):
