@@ -611,6 +611,9 @@ def visit(open_session, government, request) -> Callable[[JourneyPage], Visit]:
             page.wait_for_load_state("networkidle")
         transfer_log = TransferLog(page)
         journey_page.load(page)
+        # A page reached by a form's button is read once its stylesheet has loaded: before,
+        # a textarea keeps the browser's own 40 columns and the page looks too wide.
+        page.wait_for_load_state("load")
         # Either case: allauth's own headings are in title case ("Sign In"), ours are not.
         assert heading(page).casefold() == journey_page.heading.casefold()
         return Visit(session, page, transfer_log)
