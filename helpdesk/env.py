@@ -142,6 +142,11 @@ def database_from_env(name: str) -> dict:
         )
     if not config.get("NAME"):
         raise ImproperlyConfigured(f"{name} must name a database, got {raw!r}")
+    # PostgreSQL compiles a query with JIT once its estimated cost passes a threshold, which a
+    # million tickets' estimates do; for a page's short queries the compiling is most of the
+    # time (170 ms of a 270 ms count in the queue at 100,000 tickets), so it is turned off.
+    options = config.setdefault("OPTIONS", {})
+    options["options"] = " ".join(filter(None, [options.get("options", ""), "-c jit=off"]))
     return config
 
 

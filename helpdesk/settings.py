@@ -149,7 +149,7 @@ REPLICA_MAX_LAG_SECONDS = env_int("REPLICA_MAX_LAG_SECONDS", 30, minimum=1)
 REPLICA_CHECK_SECONDS = env_int("REPLICA_CHECK_SECONDS", 5, minimum=1)
 if env_str("DATABASE_REPLICA_URL"):
     DATABASES["replica"] = database_from_env("DATABASE_REPLICA_URL")
-    DATABASES["replica"]["OPTIONS"] = {"connect_timeout": 3}
+    DATABASES["replica"]["OPTIONS"]["connect_timeout"] = 3
     # Tests use the primary's test database for it: the router's choice, not the data, is
     # what a test checks.
     DATABASES["replica"]["TEST"] = {"MIRROR": "default"}

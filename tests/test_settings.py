@@ -136,3 +136,18 @@ def test_it_uses_secure_cookies_in_production():
         **PRODUCTION,
     )
     assert result.stdout.splitlines()[-1].split() == ["True", "True", "True"]
+
+
+def test_it_turns_postgresql_jit_off_for_every_connection(db):
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute("SHOW jit")
+        assert cursor.fetchone()[0] == "off"
+
+
+def test_it_names_every_status_open_or_closed():
+    from tickets.models import Ticket
+
+    assert set(Ticket.OPEN_STATUSES) | set(Ticket.CLOSED_STATUSES) == set(Ticket.Status.values)
+    assert not set(Ticket.OPEN_STATUSES) & set(Ticket.CLOSED_STATUSES)

@@ -385,7 +385,7 @@ def tickets_filtered(
     if filters.get("status"):
         tickets = tickets.filter(status=filters["status"])
     elif filters.get("open_only"):
-        tickets = tickets.exclude(status__in=Ticket.CLOSED_STATUSES)
+        tickets = tickets.filter(status__in=Ticket.OPEN_STATUSES)
     if filters.get("priority"):
         tickets = tickets.filter(priority=filters["priority"])
     agency = filters.get("agency")
@@ -478,7 +478,7 @@ def requester_other_open_tickets(
         .select_related(None)
         .filter(requester=ticket.requester_id)
         .exclude(pk=ticket.pk)
-        .exclude(status__in=Ticket.CLOSED_STATUSES)
+        .filter(status__in=Ticket.OPEN_STATUSES)
         .only("reference", "subject", "status", "updated_at")
         .order_by("-updated_at", "-pk")
     )
