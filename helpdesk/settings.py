@@ -560,7 +560,11 @@ LOGGING = {
     },
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "structured"}},
     "root": {"handlers": ["console"], "level": LOG_LEVEL},
-    "loggers": {"django.db.backends": {"level": "INFO"}},
+    "loggers": {
+        "django.db.backends": {"level": "INFO"},
+        # One line per history trigger on every migrate and test database: warnings only.
+        "pgtrigger": {"level": "WARNING"},
+    },
 }
 
 # -- Mail in (mail/inbound.py, mail/mailboxes.py) -----------------------------------------
