@@ -9,7 +9,8 @@ def memberships_usable_by(user: User) -> QuerySet[Membership]:
     return (
         Membership.objects.filter(user=user)
         .filter(Q(agency__isnull=True) | Q(agency__is_active=True))
-        .select_related("agency")
+        # The intake team: where a ticket reported under the membership goes, read with it.
+        .select_related("agency__intake_team")
         .order_by("agency__name", "role")
     )
 

@@ -7,7 +7,9 @@ row is drained:
 1. `pending_work_record` inserts the rows inside the caller's transaction, and asks for them
    to be drained once it commits: at once in this process (`run=INLINE`, for the change one
    person just made, so the page they see next is complete) or by a Celery task
-   (`run=TASK`, for a batch such as the escalation sweep's).
+   (`run=TASK`, for a batch such as the escalation sweep's). The inline rows of one call can
+   be done `together`, in one pass: one transaction, no savepoint each; if it fails, it is
+   undone and the rows are drained one by one as in 2.
 2. `pending_work_drain` locks due rows with SKIP LOCKED, runs each handler in a savepoint and
    deletes the row in the same transaction: done once, whoever drains it.
 3. A handler that raises leaves its row with a backoff and the error; the beat task
@@ -15,12 +17,13 @@ row is drained:
    Redis outage or a crash left behind is done later, and nothing is lost.
 """
 
+import json
 import logging
 from collections.abc import Callable, Iterable
 from datetime import timedelta
 from enum import StrEnum
 
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import Q
 from django.utils import timezone
 
@@ -34,6 +37,8 @@ MAX_BACKOFF = timedelta(hours=1)
 
 Handler = Callable[[dict], None]
 BatchHandler = Callable[[list[dict]], None]
+# Does the payloads of one `pending_work_record` call's inline rows, whatever their topics.
+TogetherHandler = Callable[[list[dict]], None]
 _handlers: dict[str, Handler] = {}
 # Topics whose handler takes every due row's payload at once: a drain of a thousand rows of
 # one topic is then one call (the dashboards' refresh of many tickets in one pass).
@@ -61,10 +66,14 @@ def pending_work_handler(
         _batch_handlers[topic] = batch
 
 
-def pending_work_record(*, items: Iterable[tuple[str, dict, Run]]) -> list[int]:
+def pending_work_record(
+    *, items: Iterable[tuple[str, dict, Run]], together: TogetherHandler | None = None
+) -> list[int]:
     """Records (topic, payload, how it runs) items in the current transaction; returns ids.
 
     One insert for them all, and after the commit one drain here and one task at most.
+    `together`, if given, does the inline rows in one pass (`pending_work_drain_together`)
+    instead of each in a savepoint of its own.
     """
     items = list(items)
     if not items:
@@ -79,7 +88,9 @@ def pending_work_record(*, items: Iterable[tuple[str, dict, Run]]) -> list[int]:
     inline = [row.pk for row, item in zip(rows, items, strict=True) if item[2] == Run.INLINE]
     queued = [row.pk for row, item in zip(rows, items, strict=True) if item[2] == Run.TASK]
     # Lambdas, not partials: a robust callback that fails is logged by its __qualname__.
-    if inline:
+    if inline and together is not None:
+        transaction.on_commit(lambda: pending_work_drain_together(inline, together), robust=True)
+    elif inline:
         transaction.on_commit(lambda: pending_work_drain(ids=inline), robust=True)
     if queued:
         transaction.on_commit(lambda: _queue_drain(queued), robust=True)
@@ -134,6 +145,42 @@ def pending_work_drain(
             done_count += len(done)
         if len(rows) < batch:
             return done_count
+
+
+# Takes the rows no other drain holds and deletes them, in one statement: whoever holds the
+# transaction that deletes a row does its work, and the work commits with the deletion.
+_CLAIM = """
+    DELETE FROM core_pendingwork WHERE id IN (
+        SELECT id FROM core_pendingwork WHERE id = ANY(%s) FOR UPDATE SKIP LOCKED
+    )
+    RETURNING id, payload
+"""
+
+
+def pending_work_drain_together(ids: list[int], together: TogetherHandler) -> int:
+    """Does these rows in one pass: `together(payloads)`, in the order of the rows, in the
+    transaction that deletes them; returns how many it did.
+
+    No savepoint for each row: when the pass fails, all of it is undone, rows included, and
+    `pending_work_drain` does them one by one, so the row at fault keeps its backoff and the
+    others are done. Handlers are idempotent, so doing the others a second time is safe.
+    """
+    try:
+        with transaction.atomic():
+            with connection.cursor() as cursor:
+                cursor.execute(_CLAIM, [ids])
+                claimed = sorted(cursor.fetchall())
+            if claimed:
+                together([_payload(payload) for _pk, payload in claimed])
+    except Exception:
+        logger.warning("Pending work %s failed together; doing each row alone", ids, exc_info=True)
+        return pending_work_drain(ids=ids)
+    return len(claimed)
+
+
+def _payload(value) -> dict:
+    # A raw cursor may hand JSON over as text, which the model's field would have decoded.
+    return json.loads(value) if isinstance(value, str | bytes) else value
 
 
 def _drain_batches(rows: list[PendingWork]) -> set[int]:

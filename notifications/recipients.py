@@ -43,12 +43,13 @@ def _is_staff_of(user: User | None, ticket: Ticket) -> bool:
     return user is not None and user_has_right(user, Right.WORK_TICKET, ticket.agency_id)
 
 
-def recipients_for(event: TicketEvent) -> list[tuple[User, str]]:
-    """(person, notification kind) pairs for an event; never its actor, never twice."""
+def recipients_for(event: TicketEvent, *, team: bool = True) -> list[tuple[User, str]]:
+    """(person, notification kind) pairs for an event; never its actor, never twice.
+    `team=False` leaves out the receiving team of a new or transferred ticket, unread."""
     ticket = event.ticket
     pairs: list[tuple[User, str]] = []
     if event.kind == Event.CREATED:
-        if ticket.assignee_id is None:
+        if ticket.assignee_id is None and team:
             pairs = [(u, Kind.TICKET_CREATED) for u in _team_or_admins(ticket)]
         # The acknowledgement: the requester hears of their own report, the one event whose
         # actor is told.
@@ -66,8 +67,8 @@ def recipients_for(event: TicketEvent) -> list[tuple[User, str]]:
     elif event.kind == Event.TRANSFER:
         # A transfer leaves the ticket unassigned: whoever has it now was assigned after it,
         # and hears of it once, from that assignment.
-        team = [u for u in _team_or_admins(ticket) if u.pk != ticket.assignee_id]
-        pairs = [(u, Kind.TRANSFERRED) for u in team]
+        receiving = _team_or_admins(ticket) if team else []
+        pairs = [(u, Kind.TRANSFERRED) for u in receiving if u.pk != ticket.assignee_id]
         pairs.append((ticket.requester, Kind.TRANSFERRED))
     elif event.kind == Event.STATUS and event.data.get("new") == Ticket.Status.RESOLVED:
         pairs = [(u, Kind.RESOLVED) for u in _requester_and_watchers(ticket)]
@@ -146,8 +147,10 @@ def recipient_share(event: TicketEvent, user: User, kind: str) -> str:
 def recipients_sharing(event: TicketEvent, share: str) -> list[tuple[User, str]]:
     """`recipients_for` the event, only those of one share: the two shares together are
     every recipient, each once."""
+    # Those told at once never include the receiving team: no need to read it.
+    team = share == Share.TEAM or event.kind not in TEAM_SHARE_EVENTS
     return [
         (user, kind)
-        for user, kind in recipients_for(event)
+        for user, kind in recipients_for(event, team=team)
         if recipient_share(event, user, kind) == share
     ]

@@ -276,24 +276,22 @@ def attachment_preview_make(attachment: Attachment, upload: UploadedFile) -> boo
 def ticket_create_with_attachments(*, files: list[CheckedFile], **fields) -> Ticket:
     """services.ticket_create, then the files on its "reported" event, all or nothing."""
     saved: list[Attachment] = []
-    try:
-        with transaction.atomic():
 
-            def store_files(ticket: Ticket, created: TicketEvent) -> None:
-                # Before the ticket takes its number: the agency's counter is not held while
-                # the files are written.
-                saved.extend(
-                    attachments_save(
-                        ticket=ticket,
-                        event=created,
-                        files=files,
-                        uploaded_by=fields.get("logged_by") or fields["requester"],
-                    )
-                )
-
-            ticket = services.ticket_create(
-                **fields, before_numbering=store_files if files else None
+    def store_files(ticket: Ticket, created: TicketEvent) -> None:
+        # Before the ticket takes its number: the agency's counter is not held while the
+        # files are written.
+        saved.extend(
+            attachments_save(
+                ticket=ticket,
+                event=created,
+                files=files,
+                uploaded_by=fields.get("logged_by") or fields["requester"],
             )
+        )
+
+    try:
+        # ticket_create's own transaction holds the files too: they are stored inside it.
+        ticket = services.ticket_create(**fields, before_numbering=store_files if files else None)
     except BaseException:
         _remove_stored(saved)
         raise

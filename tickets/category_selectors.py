@@ -31,7 +31,8 @@ def categories_to_report_under(membership: Membership | None) -> QuerySet[Catego
     return (
         Category.objects.filter(is_active=True)
         .filter(Q(agency__isnull=True) | Q(agency=agency_id))
-        .select_related("parent")
+        # What routing a new ticket reads of the chosen one (`tickets.services.route_for`).
+        .select_related("parent", "handling_agency", "team")
         .order_by("parent__name", "name")
     )
 
@@ -44,7 +45,7 @@ def categories_to_log_calls_under(membership: Membership | None) -> QuerySet[Cat
         return categories_to_report_under(membership)
     return (
         Category.objects.filter(is_active=True)
-        .select_related("parent")
+        .select_related("parent", "handling_agency", "team")
         .order_by("parent__name", "name")
     )
 

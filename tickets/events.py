@@ -9,9 +9,12 @@ How an event travels:
 2. Once the transaction commits, each row is drained: a subscriber that runs inline (telling
    people, attaching to an incident) is called at once in the committing process, so the page
    a person sees next is complete; one that runs as a task (refreshing the dashboards' facts)
-   is called by a Celery worker. Each subscriber is called in its own transaction, which
-   deletes its row, so it acts exactly once; one that fails is retried by the periodic drain
-   without holding up the others, and a Redis outage only delays what needs the broker.
+   is called by a Celery worker. Each subscriber's work commits with the deletion of its row,
+   so it acts exactly once. The inline subscribers of one publication are called in one pass
+   (their rows taken and deleted in one statement, the events read once); if one of them
+   fails, the pass is undone and each is called in its own transaction, so the one that
+   fails is retried by the periodic drain without holding up the others. A Redis outage only
+   delays what needs the broker.
 3. Subscribers register in their app's `AppConfig.ready` with `subscribe`; `tickets`
    imports none of them.
 
@@ -124,7 +127,19 @@ def events_publish(
         if ids:
             payload = {"subscriber": subscriber.name, "events": ids, "quiet": str(quiet)}
             items.append((subscriber_topic(subscriber.name), payload, run or subscriber.run))
-    return len(pending_work_record(items=items))
+    return len(pending_work_record(items=items, together=_deliver_together))
+
+
+def _deliver_together(payloads: list[dict]) -> None:
+    """The inline subscribers of one publication, each with its events and quiet level: the
+    events read once for them all."""
+    wanted = {pk for payload in payloads for pk in payload["events"]}
+    events = {event.pk: event for event in _events_read(wanted)}
+    for payload in payloads:
+        mine = [events[pk] for pk in sorted(payload["events"]) if pk in events]
+        if mine:
+            subscriber = _subscribers[payload["subscriber"]]
+            subscriber.handler(mine, Quiet(payload.get("quiet", Quiet.NONE)))
 
 
 def _deliver_batch(payloads: list[dict]) -> None:
@@ -139,8 +154,14 @@ def _deliver_batch(payloads: list[dict]) -> None:
 
 def _deliver(payload: dict) -> None:
     subscriber = _subscribers[payload["subscriber"]]
-    events = list(
-        TicketEvent.objects.filter(pk__in=payload["events"])
+    events = _events_read(payload["events"])
+    if events:  # a ticket deleted meanwhile takes its events with it: nothing to tell
+        subscriber.handler(events, Quiet(payload.get("quiet", Quiet.NONE)))
+
+
+def _events_read(ids) -> list[TicketEvent]:
+    return list(
+        TicketEvent.objects.filter(pk__in=list(ids))
         .select_related(
             "actor",
             "ticket__agency",
@@ -151,5 +172,3 @@ def _deliver(payload: dict) -> None:
         )
         .order_by("pk")
     )
-    if events:  # a ticket deleted meanwhile takes its events with it: nothing to tell
-        subscriber.handler(events, Quiet(payload.get("quiet", Quiet.NONE)))

@@ -288,7 +288,8 @@ def ticket_create(
         team=team.name if team else None,
         on_behalf_of=requester.email if logged_by else None,
     )
-    ticket.save(update_fields=sla.clock_start(ticket, now))
+    # The clock's fields are written with the number, in the creation's last statement.
+    clock_fields = sla.clock_start(ticket, now)
     if before_numbering is not None:
         before_numbering(ticket, created)
     # The team's row, locked to share the work out fairly, is held from here to the commit:
@@ -299,7 +300,7 @@ def ticket_create(
         _event(
             ticket, TicketEvent.Kind.ASSIGNEE, None, quiet=quiet, new=assignee.email, automatic=True
         )
-    _number(ticket, assignee=assignee)
+    _number(ticket, assignee=assignee, **{name: getattr(ticket, name) for name in clock_fields})
     return ticket
 
 

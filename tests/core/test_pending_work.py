@@ -16,6 +16,7 @@ from core.pending_work import (
     Run,
     pending_work_backlog,
     pending_work_drain,
+    pending_work_drain_together,
     pending_work_handler,
     pending_work_record,
 )
@@ -261,3 +262,72 @@ def test_it_falls_back_row_by_row_when_a_batch_fails(db):
     assert pending_work_drain(topic="test.batch_fails") == 3
     [left] = PendingWork.objects.filter(topic="test.batch_fails")
     assert left.payload == {"n": 2} and left.attempts == 1
+
+
+# -- One pass for the inline rows of one change ------------------------------------------------
+
+
+def test_it_does_the_inline_rows_of_one_change_in_one_call_after_the_commit(
+    done, django_capture_on_commit_callbacks
+):
+    calls = []
+    with django_capture_on_commit_callbacks(execute=True), transaction.atomic():
+        pending_work_record(
+            items=[
+                ("test.done", {"n": 1}, Run.INLINE),
+                ("test.done", {"n": 2}, Run.INLINE),
+                ("test.done", {"n": 3}, Run.TASK),
+            ],
+            together=calls.append,
+        )
+        assert calls == []  # not before the commit
+
+    assert calls == [[{"n": 1}, {"n": 2}]]
+    assert done.payloads == []  # the rows' own handler is the fallback only
+    assert [row.payload for row in PendingWork.objects.all()] == [{"n": 3}]  # the worker's
+
+
+def test_it_falls_back_row_by_row_when_the_pass_fails_and_keeps_only_the_row_at_fault(
+    done, failing, django_capture_on_commit_callbacks
+):
+    wrote_in_the_pass = []
+
+    def together(payloads):
+        PendingWork.objects.create(topic="test.written", payload={}, created_at=timezone.now(),
+                                   not_before=timezone.now())  # fmt: skip
+        wrote_in_the_pass.append(True)
+        raise RuntimeError("one of them failed")
+
+    with django_capture_on_commit_callbacks(execute=True), transaction.atomic():
+        failed_pk, *_ = pending_work_record(
+            items=[
+                ("test.failing", {"n": 0}, Run.INLINE),
+                *[("test.done", {"n": n}, Run.INLINE) for n in (1, 2)],
+            ],
+            together=together,
+        )
+
+    assert wrote_in_the_pass  # ran, and what it wrote was undone with it
+    assert not PendingWork.objects.filter(topic="test.written").exists()
+    assert [payload["n"] for payload in done.payloads] == [1, 2]
+    row = PendingWork.objects.get()
+    assert (row.pk, row.attempts) == (failed_pk, 1)
+    assert row.last_error == "RuntimeError: the receiving system said no"
+
+
+@pytest.mark.django_db(transaction=True)
+def test_it_leaves_a_row_another_drain_holds_to_that_drain(done):
+    held, free = record(("test.done", {"n": 1}, Run.TASK), ("test.done", {"n": 2}, Run.TASK))
+    calls = []
+    other = connections.create_connection("default")
+    try:
+        other.set_autocommit(False)
+        with other.cursor() as cursor:
+            cursor.execute("SELECT id FROM core_pendingwork WHERE id = %s FOR UPDATE", [held])
+        assert pending_work_drain_together([held, free], calls.append) == 1
+    finally:
+        other.rollback()
+        other.close()
+
+    assert calls == [[{"n": 2}]]
+    assert list(PendingWork.objects.values_list("pk", flat=True)) == [held]

@@ -2,6 +2,7 @@
 committed, a Redis outage delays the work and loses none, `quiet` silences what it says, and
 the escalation sweep hands each subscriber its whole batch at once."""
 
+import dataclasses
 import logging
 import time
 from datetime import datetime
@@ -29,6 +30,7 @@ from tests.notifications.conftest import teams_told
 from tests.notifications.conftest import throwaway_broker as throwaway_broker
 from tests.tickets.test_sla_clock import government_service_levels as government_service_levels
 from tests.tickets.test_sla_clock import ticket_at as ticket_at
+from tickets import events as events_module
 from tickets import services
 from tickets.escalation import escalation_sweep
 from tickets.events import Quiet, subscriber_topic
@@ -261,6 +263,30 @@ def test_it_attaches_a_new_ticket_to_the_open_major_incident_and_tells_its_repor
     event = TicketEvent.objects.get(ticket=ticket, kind="incident", data__action="attached")
     assert notices(mof_requester, event) == [Kind.INCIDENT]
     assert emailed(mof_requester, event)
+
+
+def test_it_keeps_a_failing_subscribers_row_and_does_the_others_at_once(
+    desk, mof_requester, printer_category, open_ticket, monkeypatch,
+    django_capture_on_commit_callbacks,
+):  # fmt: skip
+    def refuse(events, quiet):
+        raise RuntimeError("the systems' outbox is full")
+
+    webhooks = events_module._subscribers["webhooks"]
+    monkeypatch.setitem(
+        events_module._subscribers, "webhooks", dataclasses.replace(webhooks, handler=refuse)
+    )
+    with django_capture_on_commit_callbacks(execute=True):
+        ticket = open_ticket(mof_requester, printer_category)
+
+    # The inline subscribers' one pass failed and was undone; each was then called alone.
+    created = TicketEvent.objects.get(ticket=ticket, kind="created")
+    assert notices(mof_requester, created) == [Kind.RECEIVED]
+    assert emailed(mof_requester, created)
+    assert pending_topics() == sorted([NOTIFICATIONS_TEAM, REPORTS, WEBHOOKS])
+    row = PendingWork.objects.get(topic=WEBHOOKS)
+    assert row.attempts == 1
+    assert row.last_error == "RuntimeError: the systems' outbox is full"
 
 
 @pytest.mark.worker

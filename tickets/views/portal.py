@@ -98,10 +98,6 @@ def ticket_new(request):
         except ValidationError as error:
             form_add_service_error(form, error)
         else:
-            # A matching major incident takes the ticket in once it is committed.
-            ticket.refresh_from_db(fields=["parent"])
-            if ticket.parent_id:
-                messages.info(request, _incident_joined_message(ticket))
             # Through the form's own address, so that reloading the confirmation reports
             # nothing twice and needs no address of its own.
             return redirect(reverse("ticket_new") + "?" + urlencode({"created": ticket.reference}))
@@ -148,6 +144,10 @@ def _carried_over(request) -> dict:
 
 def _ticket_created(request, reference: str):
     ticket = _get_ticket(request, reference)
+    if ticket.parent_id:
+        # A matching major incident took the ticket in once it was committed: the
+        # confirmation reads it, so the report itself reads nothing back.
+        messages.info(request, _incident_joined_message(ticket))
     return render(request, "tickets/created.html", {"ticket": ticket})
 
 
