@@ -8,8 +8,8 @@ or status leaves an `ArticleRevision`, so the history and its diffs are never re
 from datetime import timedelta
 
 from django.conf import settings
-from django.contrib.postgres.indexes import GinIndex
-from django.contrib.postgres.search import SearchVectorField
+from django.contrib.postgres.indexes import GinIndex, GistIndex
+from django.contrib.postgres.search import SearchVector, SearchVectorField
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
@@ -141,12 +141,30 @@ class ArticleVersion(models.Model):
                 violation_error_message=_("The article already has a text in this language."),
             ),
         ]
+        # One of each per language, holding that language's versions only, so that a search
+        # reads its language's matches alone: the whole text, the title's words on their own
+        # (title matches rank first), and the title's trigrams for typing mistakes (GiST:
+        # nearest first, without comparing every title). Articles change rarely: the GIN
+        # indexes take each change at once (no fastupdate), so that no search ever reads a
+        # list of pending entries one by one.
         indexes = [
-            GinIndex(fields=["search"], name="articleversion_search"),
-            GinIndex(
-                fields=["title"], name="articleversion_title_trgm", opclasses=["gin_trgm_ops"]
+            *(
+                GinIndex(fields=["search"], name=f"articleversion_search_{code}",
+                         condition=Q(language=code), fastupdate=False)
+                for code in SEARCH_CONFIGS
             ),
-        ]
+            *(
+                GinIndex(SearchVector("title", config=config),
+                         name=f"articleversion_title_{code}", condition=Q(language=code),
+                         fastupdate=False)
+                for code, config in SEARCH_CONFIGS.items()
+            ),
+            *(
+                GistIndex(fields=["title"], name=f"articleversion_typo_{code}",
+                          opclasses=["gist_trgm_ops"], condition=Q(language=code))
+                for code in SEARCH_CONFIGS
+            ),
+        ]  # fmt: skip
 
     def __str__(self) -> str:
         return f"{self.article_id} {self.language}: {self.title}"

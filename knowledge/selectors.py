@@ -17,8 +17,9 @@ from dataclasses import dataclass
 from datetime import datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
-from django.contrib.postgres.search import SearchQuery, SearchRank, TrigramSimilarity
-from django.db.models import Case, Count, F, Prefetch, Q, QuerySet, Value, When
+from django.core.exceptions import EmptyResultSet
+from django.db import connection, connections
+from django.db.models import Count, Prefetch, Q, QuerySet
 from django.http import Http404
 
 from accounts.models import Membership, User
@@ -27,8 +28,6 @@ from knowledge.models import SEARCH_CONFIGS, Article, ArticleVersion, Audience, 
 
 SUGGESTIONS_LIMIT = 5
 SEARCH_LIMIT = 20
-# A trigram match on the title catches typing mistakes ("pasword"): above this similarity.
-TITLE_SIMILARITY = 0.3
 
 
 def _audiences_for(user: User, membership: Membership | None) -> Q:
@@ -123,39 +122,151 @@ def version_for(article: Article, language: str) -> tuple[ArticleVersion | None,
 def articles_search(
     articles: QuerySet[Article], query: str, *, language: str, limit: int = SEARCH_LIMIT
 ) -> list[Found]:
-    """The readable articles that best match `query`, best first: one query.
+    """The readable articles that best match `query`, best first: one query, whose cost does
+    not grow with the number of articles.
 
-    Full text in each version's own language (stemmed, so "printers" finds "printer"), or a
-    trigram match on the title for typing mistakes. The reader's own language ranks first;
-    an article with no version in it is found by the other language's.
+    Full text in each version's own language (stemmed, so "printers" finds "printer"): the
+    reader's language first, and in each language the versions whose title holds every word
+    before those whose text does. When full text finds nothing, a trigram match on the title
+    catches typing mistakes ("pasword"). An article with no version in the reader's language
+    is found by the other language's.
     """
     query = " ".join(query.split())[:200]
     if not query:
         return []
     language = reader_language(language)
-    matches = Q(title__trigram_similar=query)
-    for code, config in SEARCH_CONFIGS.items():
-        words = SearchQuery(query, config=config, search_type="websearch")
-        matches |= Q(language=code, search=words)
-    rank = (
-        SearchRank(F("search"), SearchQuery(query, config=SEARCH_CONFIGS[language]))
-        + TrigramSimilarity("title", query)
-        + Case(When(language=language, then=Value(1.0)), default=Value(0.0))
-    )
-    versions = (
-        ArticleVersion.objects.filter(article__in=articles.values("pk"))
-        .filter(matches)
-        .annotate(rank=rank)
-        .select_related("article__owner_agency")
-        .defer("body", "search")
-        .order_by("-rank", "article_id")[: limit * 2]
-    )
+    try:
+        readable_sql, readable_params = articles.order_by().values("pk").query.sql_with_params()
+    except EmptyResultSet:
+        return []
+    sql, params = _search_sql(readable_sql, list(readable_params), query, language, limit)
+    with connections[articles.db].cursor() as cursor:
+        cursor.execute(sql, params)
+        matches = cursor.fetchall()
+    agency_model = Article._meta.get_field("owner_agency").related_model
+    models = (ArticleVersion, Article, agency_model)
+    widths = [len(_search_fields(model)) for model in models]
+    ranked = []
+    for tier, rank, *values in matches:
+        version, article, agency = _instances(articles.db, models, widths, values)
+        article.owner_agency = agency
+        version.article = article
+        ranked.append((tier, -rank, article.pk, version))
     found: dict[int, Found] = {}
-    for version in versions:
-        if version.article_id not in found:
-            other = version.language != language
-            found[version.article_id] = Found(version.article, version, other)
+    for _tier, _rank, article_id, version in sorted(ranked, key=lambda row: row[:3]):
+        if article_id not in found:
+            found[article_id] = Found(version.article, version, version.language != language)
     return list(found.values())[:limit]
+
+
+# The parts of a search, best first: full text in the reader's language (every word in the
+# title, then anywhere in the text), the same in the other language, then, only when full text
+# found nothing, titles like what was typed in each language. The full-text parts use the
+# partial GIN indexes of their language; the typing mistakes its partial GiST trigram index.
+SEARCH_PARTS = ("title", "text")
+# How many matches of a part are ranked: enough to hold the best, and bounded, so that a word
+# found in every article costs no more than a rare one.
+SEARCH_CANDIDATES = 200
+# How many matches an index gives are read to find the candidates a person may read.
+MATCHES_READ = 4 * SEARCH_CANDIDATES
+_VERSION_LEFT_OUT = {"body", "search"}
+
+
+def _search_fields(model) -> list:
+    left_out = _VERSION_LEFT_OUT if model is ArticleVersion else set()
+    return [f for f in model._meta.concrete_fields if f.attname not in left_out]
+
+
+def _instances(using: str, models, widths, values) -> list:
+    instances, start = [], 0
+    for model, width in zip(models, widths, strict=True):
+        fields = _search_fields(model)
+        chunk = values[start : start + width]
+        instances.append(model.from_db(using, [f.attname for f in fields], chunk))
+        start += width
+    return instances
+
+
+def _search_sql(readable_sql: str, readable_params: list, query: str, language: str, rows: int):
+    """The SQL of `articles_search` and its parameters. The languages and their text-search
+    configurations are the application's own constants, written into the SQL so that the
+    partial indexes of each language apply; what was typed is a parameter."""
+    languages = [language, *(code for code in SEARCH_CONFIGS if code != language)]
+    parts, found_sql, found_params, typo_parts, typo_sql, typo_params = [], [], [], [], [], []
+    for code in languages:
+        config = SEARCH_CONFIGS[code]
+        words = f"websearch_to_tsquery('{config}'::regconfig, %s)"
+        # An article found in a language before is not found again: every row is another
+        # article, so `rows` rows are enough.
+        found_before = "".join(
+            f" AND v.article_id NOT IN (SELECT article_id FROM {name})"  # noqa: S608
+            for name in parts
+        )
+        matches = {
+            # Every word in the title: the title's own tsvector, the expression of its index.
+            "title": f"to_tsvector('{config}'::regconfig, COALESCE(v.title, '')) @@ {words}",
+            # Every word anywhere in the text, the title's matches already found left out.
+            "text": f"v.search @@ {words} AND v.id NOT IN (SELECT id FROM title_{code})",  # noqa: S608
+        }
+        for part in SEARCH_PARTS:
+            parts.append(f"{part}_{code}")
+            # The first matches the index gives, no more than MATCHES_READ, then those the
+            # person may read, then the best of them: each inner LIMIT is a fence the planner
+            # keeps, so that a word found in every article reads no more rows than a rare one.
+            found_sql.append(
+                f"""{parts[-1]} AS MATERIALIZED (
+                SELECT c.id, c.article_id, {len(found_sql)} AS tier,
+                       ts_rank(c.search, {words}) AS rank
+                FROM (SELECT m.id, m.article_id, m.search
+                      FROM (SELECT v.id, v.article_id, v.search FROM knowledge_articleversion v
+                            WHERE v.language = '{code}' AND {matches[part]}{found_before}
+                            LIMIT {MATCHES_READ}) m
+                      WHERE m.article_id IN ({readable_sql})
+                      LIMIT {SEARCH_CANDIDATES}) c
+                ORDER BY rank DESC, c.article_id LIMIT {rows})"""  # noqa: S608
+            )
+            found_params += [query, query, *readable_params]
+    nothing_found = " UNION ALL ".join(f"SELECT 1 FROM {name}" for name in parts)  # noqa: S608
+    for code in languages:
+        typo_before = "".join(
+            f" AND v.article_id NOT IN (SELECT article_id FROM {name})"  # noqa: S608
+            for name in typo_parts
+        )
+        typo_parts.append(f"typo_{code}")
+        # A title like what was typed (above pg_trgm's similarity threshold, 0.3 unless the
+        # database sets another), nearest first, when full text found nothing. What was
+        # typed comes through a subquery: the planner then does not compare it with every
+        # sampled title to estimate how many match, which costs more than the search itself.
+        typo_sql.append(
+            f"""{typo_parts[-1]} AS MATERIALIZED (
+                SELECT m.id, m.article_id, {len(parts) + len(typo_sql)} AS tier,
+                       similarity(m.title, %s) AS rank
+                FROM (SELECT v.id, v.article_id, v.title FROM knowledge_articleversion v
+                      WHERE v.language = '{code}' AND v.title %% (SELECT %s::text)
+                        AND NOT EXISTS ({nothing_found}){typo_before}
+                      ORDER BY v.title <-> (SELECT %s::text) LIMIT {MATCHES_READ}) m
+                WHERE m.article_id IN ({readable_sql})
+                ORDER BY m.title <-> %s, m.article_id LIMIT {rows})"""  # noqa: S608
+        )
+        typo_params += [query, query, query, *readable_params, query]
+    agency_model = Article._meta.get_field("owner_agency").related_model
+    columns = ", ".join(
+        f"{alias}.{connection.ops.quote_name(f.column)}"
+        for alias, model in (("v", ArticleVersion), ("a", Article), ("g", agency_model))
+        for f in _search_fields(model)
+    )
+    union = " UNION ALL ".join(
+        f"SELECT id, article_id, tier, rank FROM {name}"  # noqa: S608
+        for name in parts + typo_parts
+    )
+    # Appended in order, the parts stop being read once `rows` are found: a later part runs
+    # only when the earlier ones found too few. A plain SELECT outside, as every read is.
+    sql = f"""SELECT found.tier, found.rank, {columns}
+        FROM (WITH {", ".join(found_sql + typo_sql)} {union} LIMIT {rows}) found
+        JOIN knowledge_articleversion v ON v.id = found.id
+        JOIN knowledge_article a ON a.id = v.article_id
+        JOIN {agency_model._meta.db_table} g ON g.id = a.owner_agency_id"""  # noqa: S608
+    return sql, found_params + typo_params
 
 
 def articles_latest(
