@@ -1230,3 +1230,177 @@ def _run_chunks(job: _ChunkJob, chunks, workers: int) -> Iterator[tuple[int, int
     with context.Pool(workers) as pool:
         yield from pool.imap(_play_chunk, chunks)
     connections.close_all()
+
+
+# -- The knowledge base ----------------------------------------------------------------------
+
+# Published articles, each in English and in French, for the help search and the suggestions
+# at intake. bench/run.py adds them to a database that lacks them, a reused one included.
+ARTICLE_COUNT = 5000
+# What an article is about, in both languages: (English, French).
+ARTICLE_TOPICS = [
+    ("printer", "imprimante"), ("laptop", "ordinateur portable"), ("password", "mot de passe"),
+    ("VPN", "VPN"), ("e-mail", "messagerie"), ("mailbox", "boîte aux lettres"),
+    ("Wi-Fi", "Wi-Fi"), ("shared drive", "lecteur partagé"), ("scanner", "scanner"),
+    ("payroll portal", "portail de la paie"), ("pay slip", "bulletin de paie"),
+    ("antivirus", "antivirus"), ("Microsoft Office", "Microsoft Office"),
+    ("video meeting", "réunion vidéo"), ("desk phone", "téléphone de bureau"),
+    ("smartphone", "smartphone"), ("account", "compte"), ("network", "réseau"),
+    ("registry system", "système du registre"), ("budget report", "rapport budgétaire"),
+    ("toner", "toner"), ("monitor", "écran"), ("calendar", "agenda"),
+    ("internet browser", "navigateur internet"),
+]  # fmt: skip
+ARTICLE_PROBLEMS = [
+    ("is offline", "est hors ligne"), ("will not start", "ne démarre pas"),
+    ("is very slow", "est très lent"), ("shows an error", "affiche une erreur"),
+    ("keeps disconnecting", "se déconnecte sans cesse"), ("is locked", "est bloqué"),
+    ("has expired", "a expiré"), ("is full", "est plein"), ("is missing", "a disparu"),
+    ("does not sync", "ne se synchronise pas"), ("asks for access", "demande un accès"),
+    ("needs an update", "doit être mis à jour"),
+]  # fmt: skip
+ARTICLE_TITLES = [
+    ("{Topic} {problem}", "{Topic} : {problem}"),
+    ("What to do when the {topic} {problem}", "Que faire quand {topic} {problem}"),
+    ("Fix: the {topic} {problem}", "Résoudre : {topic} {problem}"),
+    ("Set up your {topic}", "Configurer votre {topic}"),
+    ("Reset your {topic} settings", "Réinitialiser les paramètres de votre {topic}"),
+]  # fmt: skip
+ARTICLE_STEPS = [
+    ("Restart the {topic} and wait two minutes before trying again.",
+     "Redémarrez {topic} et attendez deux minutes avant de réessayer."),
+    ("Check that the cable is connected and that the light is green.",
+     "Vérifiez que le câble est branché et que le voyant est vert."),
+    ("Sign out of your account, then sign in again with your government address.",
+     "Déconnectez-vous de votre compte, puis reconnectez-vous avec votre adresse."),
+    ("Open the settings, choose Reset, and confirm when asked.",
+     "Ouvrez les paramètres, choisissez Réinitialiser et confirmez."),
+    ("Install the latest updates from the software centre and restart the computer.",
+     "Installez les dernières mises à jour depuis le centre logiciel et redémarrez l'ordinateur."),
+    ("Clear the browser cache and open the page again.",
+     "Videz le cache du navigateur et rouvrez la page."),
+    ("Ask a colleague whether the {topic} works for them: if not, the service is down.",
+     "Demandez à un collègue si {topic} fonctionne pour lui : sinon, le service est en panne."),
+    ("Write down the error message exactly as it appears on the screen.",
+     "Notez le message d'erreur exactement comme il apparaît à l'écran."),
+    ("Connect to the office network or to the VPN before you try again.",
+     "Connectez-vous au réseau du bureau ou au VPN avant de réessayer."),
+    ("Change your password on the portal; the new one works within fifteen minutes.",
+     "Changez votre mot de passe sur le portail ; le nouveau fonctionne dans les quinze minutes."),
+]  # fmt: skip
+ARTICLE_INTRODUCTIONS = [
+    ("This article is for everyone whose {topic} {problem}. Most of the time the steps below "
+     "solve it in a few minutes, without waiting for an agent.",
+     "Cet article s'adresse à toute personne dont {topic} {problem}. Le plus souvent, les "
+     "étapes ci-dessous le résolvent en quelques minutes, sans attendre un agent."),
+    ("It often happens after an update, a move to another office or a change of password. "
+     "Follow the steps in order and stop as soon as the {topic} works again.",
+     "Cela arrive souvent après une mise à jour, un changement de bureau ou de mot de passe. "
+     "Suivez les étapes dans l'ordre et arrêtez dès que {topic} fonctionne de nouveau."),
+    ("Before you start, save your work and close the documents you have open: some steps "
+     "restart the computer.",
+     "Avant de commencer, enregistrez votre travail et fermez les documents ouverts : "
+     "certaines étapes redémarrent l'ordinateur."),
+]  # fmt: skip
+ARTICLE_CLOSINGS = [
+    ("If the {topic} still {problem}, report a problem and give the error message.",
+     "Si {topic} {problem} toujours, signalez un problème avec le message d'erreur."),
+    ("Still stuck? The service desk answers every working day from 8 to 5.",
+     "Toujours bloqué ? Le service d'assistance répond chaque jour ouvré de 8 h à 17 h."),
+]  # fmt: skip
+# Who may read them: mostly everyone, then civil servants, one agency's staff, agents.
+ARTICLE_AUDIENCES = {"public": 50, "civil_servants": 25, "agency": 15, "agents": 10}
+ARTICLE_VERSION_SEARCH_SQL = """
+UPDATE knowledge_articleversion SET search =
+    setweight(to_tsvector(%(config)s::regconfig, COALESCE(title, '')), 'A')
+    || setweight(to_tsvector(%(config)s::regconfig, COALESCE(summary, '')), 'B')
+    || setweight(to_tsvector(%(config)s::regconfig, COALESCE(body, '')), 'C')
+WHERE language = %(language)s AND search IS NULL
+"""
+
+
+def _article_texts(rng: random.Random, topic: tuple, problem: tuple) -> tuple[tuple, tuple]:
+    """(title, summary, body) in English and in French, from the same draws."""
+    title = rng.choice(ARTICLE_TITLES)
+    introduction = rng.sample(ARTICLE_INTRODUCTIONS, rng.randint(1, 3))
+    steps = rng.sample(ARTICLE_STEPS, rng.randint(3, 6))
+    closing = rng.choice(ARTICLE_CLOSINGS)
+    texts = []
+    for index in (0, 1):
+        words = {"topic": topic[index], "Topic": topic[index][:1].upper() + topic[index][1:],
+                 "problem": problem[index]}  # fmt: skip
+        body = "\n".join(
+            [" ".join(part[index].format(**words) for part in introduction), ""]
+            + [f"{n}. {step[index].format(**words)}" for n, step in enumerate(steps, 1)]
+            + ["", closing[index].format(**words)]
+        )
+        summary = (
+            "When the {topic} {problem}: the steps that solve it most often.",
+            "Quand {topic} {problem} : les étapes qui le résolvent le plus souvent.",
+        )
+        texts.append((title[index].format(**words), summary[index].format(**words), body))
+    return texts[0], texts[1]
+
+
+def seed_articles(*, seed_value: int, progress: Callable[[str], None],
+                  count: int = ARTICLE_COUNT) -> int:  # fmt: skip
+    """`count` published articles in English and French, unless the database holds that many
+    already: written with COPY, their search documents built as knowledge.services builds
+    them. Returns how many were written."""
+    from django.utils.text import slugify
+
+    from knowledge.models import DEFAULT_REVIEW_DAYS, SEARCH_CONFIGS, Article, ArticleVersion
+
+    published = Article.objects.filter(status=Article.Status.PUBLISHED).count()
+    if published >= count:
+        return 0
+    started = time.monotonic()
+    rng = random.Random(seed_value * 7919 + published)  # noqa: S311
+    agency_ids = list(Agency.objects.order_by("pk").values_list("pk", flat=True))
+    category_ids = list(Category.objects.order_by("pk").values_list("pk", flat=True))
+    if not agency_ids:
+        raise ValueError("seed the government before its articles")
+    audiences, weights = list(ARTICLE_AUDIENCES), list(ARTICLE_AUDIENCES.values())
+    now = timezone.now().replace(microsecond=0)
+    first_id = (Article.objects.order_by("-pk").values_list("pk", flat=True).first() or 0) + 1
+    articles, versions = [], []
+    for offset in range(count - published):
+        article_id = first_id + offset
+        topic, problem = rng.choice(ARTICLE_TOPICS), rng.choice(ARTICLE_PROBLEMS)
+        english, french = _article_texts(rng, topic, problem)
+        changed = now - timedelta(days=rng.randint(1, 170), minutes=rng.randint(0, 1440))
+        articles.append((
+            article_id, f"{slugify(english[0])[:60]}-{article_id}",
+            agency_ids[rng.randrange(len(agency_ids))],
+            rng.choice(category_ids) if category_ids and rng.random() < 0.7 else None,
+            rng.choices(audiences, weights)[0], Article.Status.PUBLISHED, changed, changed,
+            changed - timedelta(days=rng.randint(0, 400)), changed, DEFAULT_REVIEW_DAYS,
+        ))  # fmt: skip
+        for language, (title, summary, body) in (("en", english), ("fr", french)):
+            versions.append((article_id, language, title, summary, body, changed))
+    with transaction.atomic(), connection.cursor() as cursor:
+        with cursor.copy(
+            f"COPY {Article._meta.db_table} (id, slug, owner_agency_id, category_id, audience, "
+            "status, status_changed_at, last_reviewed_at, created_at, updated_at, "
+            "review_every_days) FROM STDIN"
+        ) as copy:
+            for row in articles:
+                copy.write_row(row)
+        with cursor.copy(
+            f"COPY {ArticleVersion._meta.db_table} (article_id, language, title, summary, body, "
+            "updated_at) FROM STDIN"
+        ) as copy:
+            for row in versions:
+                copy.write_row(row)
+        for language, config in SEARCH_CONFIGS.items():
+            cursor.execute(ARTICLE_VERSION_SEARCH_SQL, {"config": config, "language": language})
+        _reset_identity(cursor, Article._meta.db_table)
+        _reset_identity(cursor, ArticleVersion._meta.db_table)
+    with connection.cursor() as cursor:
+        # Vacuumed too, when it may be: the search documents were written by an update.
+        verb = "ANALYZE" if connection.in_atomic_block else "VACUUM ANALYZE"
+        cursor.execute(f"{verb} {Article._meta.db_table}, {ArticleVersion._meta.db_table}")
+    progress(
+        f"{len(articles):,} published articles in English and French written in "
+        f"{time.monotonic() - started:.1f} s"
+    )
+    return len(articles)

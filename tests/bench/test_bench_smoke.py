@@ -62,6 +62,7 @@ def test_it_measures_every_scenario_at_two_sizes_and_reports_growth_and_regressi
         "BENCH_CHANGES": "10",
         "BENCH_CREATORS": "4",
         "BENCH_CREATE_WORKERS": "2",
+        "BENCH_ARTICLES": "300",
         "BENCH_OUTPUT": str(output),
         "BENCH_STATIC_ROOT": str(tmp_path / "static"),
     }
@@ -87,10 +88,16 @@ def test_it_measures_every_scenario_at_two_sizes_and_reports_growth_and_regressi
     # refresh of the rollups after BENCH_CHANGES notes, each of them pending for the reports.
     # At each size, in its own database: the signed-in pages too.
     for run in (report, report["smaller"]):
-        for key in ("requester_home", "ticket_create_web", "agent_queue", "ticket_page",
-                    "ceiling", "rollup_refresh", "sla_sweep"):  # fmt: skip
+        for key in ("requester_home", "portal_home", "ticket_create_web", "agent_queue",
+                    "agent_saved_view", "agent_saved_views", "ticket_page", "ceiling",
+                    "rollup_refresh", "sla_sweep"):  # fmt: skip
             assert "p50_ms" in run["results"][key], (run["tickets"], key, run["results"][key])
     assert report["results"]["agent_queue"]["rps"] > 0
+    # The help search among the articles the run adds to each database, in fixed queries.
+    for run in (report, report["smaller"]):
+        for key in ("help_search", "help_search_signed_in", "intake_suggestions"):
+            assert "p50_ms" in run["results"][key], (run["tickets"], key, run["results"][key])
+        assert run["results"]["help_search"]["queries"] == 1
     creation = report["results"]["create_concurrent"]
     assert creation["rps"] > 0 and creation["p50_ms"] <= creation["p99_ms"], creation
     assert (creation["creators"], creation["workers"]) == (4, 2)
