@@ -7,11 +7,16 @@ How the rollups stay current:
    publication is a row of pending work written with the change, so a Redis outage only
    delays the refresh: the periodic drain does it once the broker is back.
 2. Refreshing a ticket recomputes all its facts from its source rows (the ticket, its
-   holdings, transfers and status events) and replaces the old ones; then every (agency, day)
-   whose facts changed has its rollups recomputed from the facts. Nothing is incremented, so
-   a task that runs twice, or two workers at once, leave the same rows.
-3. The nightly rebuild of the last days (`rollups_rebuild_range`) reports any day that had
-   drifted all the same; the `rebuild_rollups` command rebuilds any range.
+   holdings, transfers and status events) and compares them with the stored ones: only the
+   facts that changed are deleted or written, and the rollup rows of their days move by the
+   difference, in the same transaction. So a refresh costs what its tickets changed, never
+   the other facts of their days, which grow with the number of tickets behind them. The
+   difference is taken from the facts as stored, under the tickets' locks: a task that runs
+   twice finds nothing changed the second time, and two workers at once leave the same rows.
+3. The nightly rebuild of the last days (`rollups_rebuild_range`) recomputes those days from
+   their facts and reports any that had drifted all the same; the `rebuild_rollups` command
+   rebuilds any range. A refresh that finds a row already drifted (it would fall below zero)
+   recomputes that row's days from their facts there and then.
 """
 
 import logging
@@ -21,13 +26,14 @@ from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from django.conf import settings
-from django.db import connection, transaction
+from django.db import IntegrityError, connection, transaction
 from django.db.models import Count, Q
 
 from core.audit import audit_record
 from core.pending_work import pending_work_drain
 from reports.models import DailyRollup, ReportFact
 from service_levels.business_time import always_open
+from service_levels.models import Priority
 from tickets import sla
 from tickets.events import subscriber_topic
 from tickets.models import Ticket, TicketEvent, TicketHolding, TicketTransfer
@@ -70,10 +76,30 @@ def rollups_refresh_pending() -> int:
 
 
 class Calendars:
-    """Schedules and policies, read once per refresh however many tickets share them."""
+    """Schedules and policies, read once per refresh however many tickets share them.
+
+    `preload` reads those of a batch's agencies in a fixed handful of queries; an agency
+    not preloaded is read on first use (the seed's in-memory rules answer those calls).
+    """
 
     def __init__(self):
-        self._schedules, self._policies = {}, {}
+        self._schedules, self._policies, self._policies_read = {}, {}, set()
+
+    def preload(self, agencies: Iterable) -> None:
+        agencies = list({agency.pk: agency for agency in agencies}.values())
+        missing = [agency for agency in agencies if agency.pk not in self._schedules]
+        if missing:
+            self._schedules.update(sla.schedules_for_agencies(missing))
+        missing = [agency.pk for agency in agencies if agency.pk not in self._policies_read]
+        if missing:
+            in_force = sla.policies_in_force(missing)
+            for agency_id in missing:
+                # As policy_for chooses: the agency's own, else the government's default.
+                for priority in Priority.values:
+                    self._policies[agency_id, priority] = in_force.get(
+                        (agency_id, priority)
+                    ) or in_force.get((None, priority))
+            self._policies_read.update(missing)
 
     def schedule(self, agency, business_hours: bool):
         if not business_hours:
@@ -201,15 +227,19 @@ def _day_lock(agency_id: int, day: date) -> int:
 
 
 def rollup_refresh_tickets(*, ticket_ids: list[int]) -> set[tuple[int, date]]:
-    """Replaces the facts of these tickets and the rollups of every day they touch.
+    """Replaces the facts of these tickets and brings the rollups of every day they touch up
+    to date.
 
-    Returns the (agency id, day) keys whose rollups were recomputed.
+    Returns the (agency id, day) keys of the facts removed and written.
     """
     calendars, touched = Calendars(), set()
     ticket_ids = sorted(set(ticket_ids))
+    if len(ticket_ids) > REFRESH_BATCH and connection.in_atomic_block:
+        # Every batch's locks are held until the caller commits: taken all at once, in one
+        # order, they cannot interleave with another refresh's into a deadlock.
+        _advisory_locks(_TICKET_LOCK | ticket_id for ticket_id in ticket_ids)
     for offset in range(0, len(ticket_ids), REFRESH_BATCH):
-        touched |= _refresh_facts(ticket_ids[offset : offset + REFRESH_BATCH], calendars)
-    rollups_recompute(keys=touched)
+        touched |= _refresh_batch(ticket_ids[offset : offset + REFRESH_BATCH], calendars)
     return touched
 
 
@@ -220,13 +250,33 @@ def _by_ticket(rows) -> defaultdict[int, list]:
     return grouped
 
 
+# What makes a fact itself: two facts equal on these are the same fact.
+FACT_FIELDS = (
+    "ticket_id", "agency_id", "day", "kind", "team_id", "category_id", "priority",
+    "counterpart_id", "business_seconds", "met_target",
+)  # fmt: skip
+
+
+def _fact_row(fact: ReportFact) -> tuple:
+    return tuple(getattr(fact, name) for name in FACT_FIELDS)
+
+
 @transaction.atomic
-def _refresh_facts(ticket_ids: list[int], calendars: Calendars) -> set[tuple[int, date]]:
-    """One batch of tickets: a handful of queries whatever its size."""
+def _refresh_batch(ticket_ids: list[int], calendars: Calendars) -> set[tuple[int, date]]:
+    """One batch of tickets, a fixed handful of queries whatever its size or the history
+    behind it: its facts are recomputed, only those that changed are written, and the
+    rollups of their days move by the difference."""
     _advisory_locks(_TICKET_LOCK | ticket_id for ticket_id in ticket_ids)
-    old = ReportFact.objects.filter(ticket_id__in=ticket_ids)
-    touched = set(old.values_list("agency_id", "day").distinct().order_by())
-    tickets = Ticket.objects.filter(pk__in=ticket_ids).select_related("agency", "sla_policy")
+    stored = defaultdict(list)  # the fact's row -> ids of the stored facts equal to it
+    for pk, *row in ReportFact.objects.filter(ticket_id__in=ticket_ids).values_list(
+        "pk", *FACT_FIELDS
+    ):
+        stored[tuple(row)].append(pk)
+    tickets = list(
+        Ticket.objects.filter(pk__in=ticket_ids)
+        .select_related("agency", "sla_policy")
+        .defer("subject", "description", "search_public", "search_notes")
+    )
     holdings = _by_ticket(
         TicketHolding.objects.filter(ticket_id__in=ticket_ids)
         .select_related("agency")
@@ -243,6 +293,10 @@ def _refresh_facts(ticket_ids: list[int], calendars: Calendars) -> set[tuple[int
         .defer("reason")
         .order_by("created_at", "id")
     )
+    calendars.preload(
+        [ticket.agency for ticket in tickets]
+        + [holding.agency for rows in holdings.values() for holding in rows]
+    )
     facts = [
         fact
         for ticket in tickets
@@ -254,9 +308,128 @@ def _refresh_facts(ticket_ids: list[int], calendars: Calendars) -> set[tuple[int
             calendars=calendars,
         )
     ]
-    old.delete()
-    ReportFact.objects.bulk_create(facts, batch_size=2000)
-    return touched | {(fact.agency_id, fact.day) for fact in facts}
+    added = []
+    for fact in facts:
+        row = _fact_row(fact)
+        if stored.get(row):
+            stored[row].pop()  # unchanged: kept as it is
+        else:
+            added.append(fact)
+    removed = {pk: row for row, pks in stored.items() for pk in pks}
+    if removed:
+        ReportFact.objects.filter(pk__in=list(removed)).delete()
+    if added:
+        ReportFact.objects.bulk_create(added, batch_size=2000)
+    delta = _rollup_delta(removed.values(), (_fact_row(fact) for fact in added))
+    _rollups_move(delta)
+    return {row[1:3] for row in removed.values()} | {(f.agency_id, f.day) for f in facts}
+
+
+# Where each fact counts in its day's rollup: a count of DailyRollup by kind, and for the
+# judged kinds by whether the target was met (a fact judged by no target counts in none).
+COUNT_OF_KIND = {
+    Kind.CREATED: "created",
+    Kind.RESOLVED: "resolved",
+    Kind.REOPENED: "reopened",
+    Kind.TRANSFER_IN: "transferred_in",
+    Kind.TRANSFER_OUT: "transferred_out",
+}
+COUNT_OF_JUDGED = {
+    (Kind.RESPONSE, True): "response_met",
+    (Kind.RESPONSE, False): "response_breached",
+    (Kind.RESOLUTION, True): "resolution_met",
+    (Kind.RESOLUTION, False): "resolution_breached",
+}
+# The difference one fact makes to its rollup row: the facts in it, then each count.
+DELTA_COLUMNS = ("facts", *DailyRollup.COUNTS)
+
+
+def _rollup_delta(removed: Iterable[tuple], added: Iterable[tuple]) -> dict[tuple, list[int]]:
+    """(agency, day, team, category, priority) -> the change of each of DELTA_COLUMNS, from
+    fact rows (FACT_FIELDS) taken away and added; rows whose change is nothing are left out."""
+    delta = defaultdict(lambda: [0] * len(DELTA_COLUMNS))
+    position = {name: index for index, name in enumerate(DELTA_COLUMNS)}
+    for sign, rows in ((-1, removed), (1, added)):
+        for _ticket, agency_id, day, kind, team_id, category_id, priority, *rest in rows:
+            met_target = rest[-1]
+            change = delta[agency_id, day, team_id, category_id, priority]
+            change[0] += sign
+            name = COUNT_OF_KIND.get(kind) or COUNT_OF_JUDGED.get((kind, met_target))
+            if name is not None:
+                change[position[name]] += sign
+    return {key: change for key, change in delta.items() if any(change)}
+
+
+def _rollups_move(delta: dict[tuple, list[int]]) -> None:
+    """Moves the rollup rows by the facts' difference: one statement updates the rows there
+    are and inserts the missing ones, a second removes the rows left with no fact.
+
+    A row that would fall below zero, or a loss from a row that is not there, means the
+    rollups had drifted from the facts (a row edited by hand, a team deleted): the days
+    concerned are then recomputed from their facts instead, as the nightly rebuild would.
+    """
+    if not delta:
+        return
+    keys = sorted({key[:2] for key in delta})
+    _advisory_locks(_day_lock(agency_id, day) for agency_id, day in keys)
+    rows = list(delta.items())
+    columns = list(zip(*(key + tuple(change) for key, change in rows), strict=True))
+    try:
+        with transaction.atomic(), connection.cursor() as cursor:
+            cursor.execute(_MOVE_ROLLUPS, [list(column) for column in columns])
+            emptied = [pk for (pk,) in cursor.fetchall()]
+            if emptied:
+                cursor.execute(_DELETE_EMPTIED, [emptied, list(Kind.values)])
+    except IntegrityError:
+        logger.warning("Rollups had drifted from their facts; recomputing %d days", len(keys))
+        rollups_recompute(keys=set(keys))
+
+
+_COUNTS_SQL = ", ".join(DailyRollup.COUNTS)
+# Column names from the model, values all parameters.
+_MOVE_ROLLUPS = f"""
+WITH delta AS (
+    SELECT * FROM unnest(
+        %s::bigint[], %s::date[], %s::bigint[], %s::bigint[], %s::text[], %s::int[],
+        {", ".join(["%s::int[]"] * len(DailyRollup.COUNTS))}
+    ) AS d(agency_id, day, team_id, category_id, priority, facts, {_COUNTS_SQL})
+),
+moved AS (
+    UPDATE reports_dailyrollup AS r
+    SET {", ".join(f"{name} = r.{name} + d.{name}" for name in DailyRollup.COUNTS)}
+    FROM delta AS d
+    WHERE r.agency_id = d.agency_id AND r.day = d.day
+      AND r.team_id IS NOT DISTINCT FROM d.team_id
+      AND r.category_id = d.category_id AND r.priority = d.priority
+    RETURNING r.id, r.agency_id, r.day, r.team_id, r.category_id, r.priority,
+              {" + ".join(f"r.{name}" for name in DailyRollup.COUNTS)} = 0 AS empty
+),
+added AS (
+    INSERT INTO reports_dailyrollup
+        (agency_id, day, team_id, category_id, priority, {_COUNTS_SQL})
+    SELECT d.agency_id, d.day, d.team_id, d.category_id, d.priority, {_COUNTS_SQL}
+    FROM delta AS d
+    WHERE (d.facts > 0 OR {" OR ".join(f"d.{name} <> 0" for name in DailyRollup.COUNTS)})
+      AND NOT EXISTS (
+        SELECT 1 FROM moved AS m
+        WHERE m.agency_id = d.agency_id AND m.day = d.day
+          AND m.team_id IS NOT DISTINCT FROM d.team_id
+          AND m.category_id = d.category_id AND m.priority = d.priority
+      )
+)
+SELECT id FROM moved WHERE empty
+"""  # noqa: S608
+# A row whose counts all fell to zero stays only while a fact of its key remains (a first
+# response judged by no target counts in none, yet has its row, as a recount would give it).
+_DELETE_EMPTIED = """
+DELETE FROM reports_dailyrollup AS r
+WHERE r.id = ANY(%s) AND NOT EXISTS (
+    SELECT 1 FROM reports_reportfact AS f
+    WHERE f.agency_id = r.agency_id AND f.kind = ANY(%s) AND f.day = r.day
+      AND f.team_id IS NOT DISTINCT FROM r.team_id
+      AND f.category_id = r.category_id AND f.priority = r.priority
+)
+"""
 
 
 def _keys_condition(keys: Iterable[tuple[int, date]]) -> Q:
@@ -346,9 +519,11 @@ def rollups_rebuild_range(*, start: date, end: date) -> list[tuple[int, date]]:
         )
     )
     keys = rollup_refresh_tickets(ticket_ids=ticket_ids)
-    # Days in range whose rows all vanished (or never should have existed) count too.
+    # The refresh moves rows by what changed; every day of the range is then recomputed from
+    # its facts, which mends any drift. Days whose rows all vanished (or never should have
+    # existed) count too.
     in_range = {key for key in set(before) | keys if start <= key[1] <= end}
-    rollups_recompute(keys=in_range - keys)
+    rollups_recompute(keys=in_range)
     if (end - start).days > ANALYZE_AFTER_DAYS:
         # A long rebuild replaces most rows at once: the planner's statistics would otherwise
         # lag until autovacuum comes round, and it would scan whole tables meanwhile.

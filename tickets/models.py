@@ -270,6 +270,13 @@ class Ticket(models.Model):
             models.Index(
                 fields=["agency", "priority", "created_at"], name="ticket_agency_priority"
             ),
+            # The open backlog as the dashboards count it (by status, priority, team, agent
+            # and age): read from the index alone, without a visit to each open ticket.
+            models.Index(
+                fields=["agency", "status", "priority", "team", "assignee", "created_at"],
+                name="ticket_open_backlog",
+                condition=Q(status__in=["new", "open", "pending", "on_hold"]),
+            ),
             GinIndex(fields=["search_public"], name="ticket_search_public"),
             GinIndex(fields=["search_notes"], name="ticket_search_notes"),
             GinIndex(fields=["subject"], name="ticket_subject_trgm", opclasses=["gin_trgm_ops"]),
