@@ -1,7 +1,8 @@
 """Tickets by channel, for the agency dashboard and the Council view.
 
-One grouped count over the tickets reported in the period (indexed by creation time), so its
-cost follows the period's tickets, not the whole history.
+One grouped count over the tickets reported in the period, read from an index that covers
+it (creation time, with the channel, kind and agency), so its cost follows the period's
+tickets, not the whole history, and visits none of them.
 """
 
 from datetime import date, datetime, time, timedelta
@@ -34,7 +35,8 @@ def tickets_by_channel(
         tickets = tickets.filter(agency=agencies)
     else:
         tickets = tickets.filter(agency__in=agencies)
-    counts = dict(tickets.values_list("channel").annotate(count=Count("pk")).order_by())
+    # count(*), not of a column: the covering indexes of tickets answer it without the table.
+    counts = dict(tickets.values_list("channel").annotate(count=Count("*")).order_by())
     total = sum(counts.values())
     return [
         (
