@@ -144,7 +144,7 @@ def agency_dashboard(*, agency: Agency, period: Period, now: datetime) -> Agency
         )
         .values("kind")
         .annotate(
-            count=Count("pk"),
+            count=Count("*"),
             median=Percentile("business_seconds", 0.5),
             p90=Percentile("business_seconds", 0.9),
         )
@@ -158,7 +158,7 @@ def agency_dashboard(*, agency: Agency, period: Period, now: datetime) -> Agency
             day__range=(period.start, period.end),
         )
         .values("kind", "counterpart__code", "counterpart__name")
-        .annotate(count=Count("pk"))
+        .annotate(count=Count("*"))
         .order_by("kind", "-count", "counterpart__code")
     )
     return _agency_tables(agency, period, backlog, by_day, categories, times, transfers)
@@ -332,7 +332,7 @@ def council_dashboard(
     flow = list(
         ReportFact.objects.filter(in_period, kind=ReportFact.Kind.TRANSFER_OUT)
         .values(source=F("agency__code"), target=F("counterpart__code"))
-        .annotate(count=Count("pk"))
+        .annotate(count=Count("*"))
         .order_by("-count", "source", "target")
     )
     # 6. Each agency's requesters' verdicts, on the resolutions it made (satisfaction app);
