@@ -151,6 +151,12 @@ def incident_get_for_reporter(user: User, agency_id: int | None, reference: str)
 def incident_matching(ticket: Ticket) -> Ticket | None:
     """The open major incident a new ticket belongs to: the same service, else the most alike
     subject, among the incidents its reporter could see on the banner."""
+    return incidents_matching(ticket).first()
+
+
+def incidents_matching(ticket: Ticket) -> QuerySet[Ticket]:
+    """`incident_matching`'s candidates, the one it chooses first: the subscriber that
+    attaches a new ticket and the confirmation of the report read the same rule."""
     same_service = Q(category=ticket.category_id)
     return (
         Ticket.objects.filter(kind=Ticket.Kind.MAJOR_INCIDENT)
@@ -162,7 +168,6 @@ def incident_matching(ticket: Ticket) -> Ticket | None:
         .order_by(
             Case(When(same_service, then=Value(0)), default=Value(1)), "-alike", "-created_at"
         )
-        .first()
     )
 
 

@@ -435,8 +435,10 @@ class TicketViewSet(GovDeskViewSet):
         examples=CREATE_EXAMPLES,
         summary="Report a problem",
         description=(
-            "Answers the new ticket; a call an agent logs for a ticket handled by an agency "
-            "they do not see into answers only its reference and that agency."
+            "Answers the new ticket as created; a call an agent logs for a ticket handled by "
+            "an agency they do not see into answers only its reference and that agency. A "
+            "report that matches an open major incident joins it a moment later: its `parent` "
+            "shows on the next read."
         ),
     )
     def create(self, request):
@@ -475,8 +477,13 @@ class TicketViewSet(GovDeskViewSet):
             )
         except ValidationError as error:
             raise exceptions.ValidationError(validation_detail(error)) from None
-        visible = self.get_queryset().filter(pk=ticket.pk).first()
-        if visible is None:
+        # The ticket as created, not read back: a matching major incident takes it in a moment
+        # later, in the worker (the next GET shows its parent). A new ticket is
+        # inside the door of its requester and of the staff of its agency, no one else yet.
+        visible = ticket.requester_id == request.user.pk or membership_has_right(
+            membership, Right.SEE_AGENCY_TICKETS, ticket.agency_id
+        )
+        if not visible:
             # Logged for a caller and routed to an agency this agent cannot see into.
             return Response(
                 TicketLoggedSerializer(
@@ -484,7 +491,10 @@ class TicketViewSet(GovDeskViewSet):
                 ).data,
                 status=status.HTTP_201_CREATED,
             )
-        return self._serialize(visible, status.HTTP_201_CREATED)
+        policy = ticket.sla_policy
+        if policy is not None and policy.agency_id == ticket.agency_id:
+            policy.agency = ticket.agency  # the agency's own policy: named without a query
+        return self._serialize(ticket, status.HTTP_201_CREATED)
 
     def _caller(self, email: str):
         requester = User.objects.filter(email__iexact=email, is_active=True).first()

@@ -9,12 +9,15 @@ How an event travels:
 2. Once the transaction commits, each row is drained: a subscriber that runs inline (telling
    people, attaching to an incident) is called at once in the committing process, so the page
    a person sees next is complete; one that runs as a task (refreshing the dashboards' facts)
-   is called by a Celery worker. Each subscriber's work commits with the deletion of its row,
-   so it acts exactly once. The inline subscribers of one publication are called in one pass
-   (their rows taken and deleted in one statement, the events read once); if one of them
-   fails, the pass is undone and each is called in its own transaction, so the one that
-   fails is retried by the periodic drain without holding up the others. A Redis outage only
-   delays what needs the broker.
+   is called by a Celery worker. A publication may send all its rows to the worker
+   (`run=Run.TASK`): the escalation sweep's batch, and a ticket's creation, whose reporter
+   waits for the confirmation page and nothing else. Each subscriber's work commits with the
+   deletion of its row, so it acts exactly once. The inline subscribers of one publication
+   are called in one pass (their rows taken and deleted in one statement, the events read
+   once); if one of them fails, the pass is undone and each is called in its own
+   transaction, so the one that fails is retried by the periodic drain without holding up
+   the others. A Redis outage only delays what needs the broker: the periodic drain does
+   what the worker was not told of.
 3. Subscribers register in their app's `AppConfig.ready` with `subscribe`; `tickets`
    imports none of them.
 
@@ -92,10 +95,11 @@ def event_record(
     body: str = "",
     quiet: Quiet = Quiet.NONE,
     at=None,
+    run: Run | None = None,
     **data,
 ) -> TicketEvent:
     """Writes what happened to the ticket and publishes it; call inside the change's
-    transaction. `data` values of None are left out."""
+    transaction. `data` values of None are left out; `run` as in `events_publish`."""
     event = TicketEvent.objects.create(
         ticket=ticket,
         kind=kind,
@@ -105,7 +109,7 @@ def event_record(
         data={key: value for key, value in data.items() if value is not None},
         created_at=at or timezone.now(),
     )
-    events_publish([event], quiet=quiet)
+    events_publish([event], quiet=quiet, run=run)
     return event
 
 
@@ -115,8 +119,8 @@ def events_publish(
     """Hands saved events to every subscriber once the current transaction commits.
 
     One insert for all subscribers. `run=Run.TASK` sends even the inline subscribers to a
-    worker: for a batch (the sweep's) that nobody is waiting to see. Returns how many rows of
-    pending work it wrote.
+    worker: for what nobody is waiting to see (the sweep's batch, a ticket's creation).
+    Returns how many rows of pending work it wrote.
     """
     events = [event for event in events if event.pk is not None]
     if quiet == Quiet.ALL or not events:

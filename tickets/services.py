@@ -24,6 +24,7 @@ from accounts.permissions import staff_of_agency_q
 from accounts.selectors import user_is_staff_of
 from agencies.models import Agency, Team
 from core.errors import StaleObject
+from core.pending_work import Run
 from tickets import sla, time_spent
 from tickets.events import Quiet, event_record
 from tickets.mentions import mentions_resolve
@@ -245,8 +246,8 @@ def ticket_create(
     the creation's transaction (storing its attachments) is `before_numbering(ticket,
     created_event)` instead, run before the counter and the team's row are locked.
 
-    Once it commits, the subscribers of its events tell the team and attach it to the open
-    major incident it matches, if any.
+    Once it commits, a worker hands its events to their subscribers: they acknowledge the
+    report, tell the team and attach it to the open major incident it matches, if any.
     """
     subject, description = subject.strip(), description.strip()
     if not subject:
@@ -261,6 +262,12 @@ def ticket_create(
         raise ValidationError(_("Choose how many people are affected and how urgent it is."))
     agency, team = route_for(category, requester_agency)
     now = _now()
+    # The creation's events go to the worker, every subscriber included: the reporter waits
+    # for the confirmation page only. The acknowledgement's e-mail leaves through the outbox
+    # anyway and its notice may come a moment later; webhooks and the incident match concern
+    # nobody on the page (the confirmation shows a matching incident by itself). Inline, they
+    # cost as many statements as the creation itself, on every report.
+    run = Run.TASK
     ticket = Ticket.objects.create(
         reference=_provisional_reference(),
         agency=agency,
@@ -283,6 +290,7 @@ def ticket_create(
         TicketEvent.Kind.CREATED,
         logged_by or requester,
         quiet=quiet,
+        run=run,
         channel=channel,
         agency=agency.code,
         team=team.name if team else None,
@@ -298,8 +306,9 @@ def ticket_create(
     if assignee:
         ticket.assignee = assignee
         _event(
-            ticket, TicketEvent.Kind.ASSIGNEE, None, quiet=quiet, new=assignee.email, automatic=True
-        )
+            ticket, TicketEvent.Kind.ASSIGNEE, None, quiet=quiet, run=run, new=assignee.email,
+            automatic=True,
+        )  # fmt: skip
     _number(ticket, assignee=assignee, **{name: getattr(ticket, name) for name in clock_fields})
     return ticket
 

@@ -7,6 +7,7 @@ from zoneinfo import ZoneInfo
 from django import template
 from django.conf import settings
 
+from tickets.models import Ticket
 from tickets.templatetags.sla_display import duration_words
 
 register = template.Library()
@@ -27,6 +28,24 @@ def incident_on_ticket(context, ticket):
         return shown
     shown["part_of"] = selectors.incident_for_child(ticket)
     return shown
+
+
+@register.inclusion_tag("incidents/_report_joins.html")
+def incident_for_new_report(ticket):
+    """`{% incident_for_new_report ticket %}` on the confirmation of a report: the open major
+    incident the report joins, found by the rule the worker attaches it by, so the page says
+    so before (or after) the worker has done it. One query for a reported problem, none for
+    anything else."""
+    from incidents.selectors import incidents_matching
+
+    if ticket.kind != Ticket.Kind.INCIDENT:
+        return {}
+    if ticket.parent_id is not None:
+        # Attached already (by the worker, or by hand): that incident, whatever the rule says.
+        joined = Ticket.objects.filter(pk=ticket.parent_id)
+    else:
+        joined = incidents_matching(ticket)
+    return {"incident": joined.select_related("agency").first()}
 
 
 @register.inclusion_tag("incidents/_known_issues.html", takes_context=True)

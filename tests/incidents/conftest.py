@@ -4,6 +4,7 @@ and a helper that reports a burst of tickets about it."""
 import pytest
 
 from accounts.models import Role
+from core.tasks import drain_pending_work
 from incidents import services
 from tests.factories import AgencyDomainFactory, AgencyFactory, MembershipFactory, UserFactory
 
@@ -17,8 +18,9 @@ from tickets import services as ticket_services
 
 @pytest.fixture
 def open_ticket(committed):
-    """Opens a ticket through the service, as the web form would, and commits it: a report
-    that matches an open major incident joins it then, and its reporter is told."""
+    """Opens a ticket through the service, as the web form would, commits it and lets the
+    worker do what its creation set off: a report that matches an open major incident joins
+    it then, and its reporter is told."""
 
     def open_ticket(requester, category, *, subject="Printer offline", **fields):
         membership = requester.memberships.select_related("agency").first()
@@ -28,13 +30,16 @@ def open_ticket(committed):
             "urgency": "medium",
         }
         with committed():
-            return ticket_services.ticket_create(
+            ticket = ticket_services.ticket_create(
                 requester=requester,
                 requester_agency=membership.agency if membership else None,
                 category=category,
                 subject=subject,
                 **{**defaults, **fields},
             )
+        with committed():  # the e-mail the worker's notices write on, queued in turn
+            drain_pending_work()
+        return ticket
 
     return open_ticket
 

@@ -2,14 +2,17 @@
 actions, the services kept by platform admins, and the public status page."""
 
 import json
+import time
 from datetime import timedelta
 
 import pytest
 from django.utils import timezone
 
+from core.tasks import drain_pending_work
 from incidents import services
 from incidents.models import GovService, IncidentAffected, ProposedIncident
 from incidents.selectors import incidents_for_council
+from notifications.models import Kind, Notice
 from tickets import services as ticket_services
 from tickets.models import Ticket
 
@@ -73,25 +76,75 @@ def test_it_answers_404_for_an_incident_that_is_over(client, email_incident, nic
     assert "Known problem" not in client.get("/tickets/new/").content.decode()
 
 
-@pytest.mark.django_db(transaction=True)
-def test_it_tells_the_reporter_at_once_that_the_report_joined_the_incident(
-    client, email_incident, moh_head, email_category
+REPORT = {"subject": "No mail", "description": "Nothing arrives.", "impact": "medium",
+          "urgency": "high"}  # fmt: skip
+
+
+def test_the_confirmation_names_the_incident_the_report_joins(
+    client, email_incident, moh_head, email_category, committed, django_assert_num_queries
 ):
-    # Committed for real: the ticket joins the incident after its commit, before the page that
-    # confirms the report is shown.
     client.force_login(moh_head)
-    response = client.post(
-        "/tickets/new/",
-        {"category": email_category.pk, "subject": "No mail", "description": "Nothing arrives.",
-         "impact": "medium", "urgency": "high"},
-        follow=True,
-    )  # fmt: skip
+    with committed():
+        response = client.post("/tickets/new/", {"category": email_category.pk, **REPORT})
+    ticket = Ticket.objects.get(requester=moh_head)
+    assert ticket.parent_id is None  # the worker attaches it, a moment later
+
+    # 1 session, 1 user, 1 memberships and 1 unread-notices count (header), 1 the ticket,
+    # 1 the open major incident it matches, with its owner agency.
+    with django_assert_num_queries(6):
+        page = client.get(response["Location"])
+    html = page.content.decode()
+    assert "Your problem is reported" in html
+    assert "A major incident is open for this service" in html
+    assert "Government e-mail is down" in html
+    assert email_incident.reference in html
+
+    drain_pending_work()  # the worker's turn: the report joins the incident it was shown
+    ticket.refresh_from_db()
+    assert ticket.parent == email_incident
+    with django_assert_num_queries(6):  # attached: the page names its parent, as many queries
+        html = client.get(response["Location"]).content.decode()
+    assert "Government e-mail is down" in html
+
+
+def test_the_confirmation_names_no_incident_when_none_matches(
+    client, moh_head, email_category, committed, django_assert_num_queries
+):
+    client.force_login(moh_head)
+    with committed():
+        response = client.post("/tickets/new/", {"category": email_category.pk, **REPORT})
+
+    with django_assert_num_queries(6):
+        html = client.get(response["Location"]).content.decode()
+    assert "Your problem is reported" in html
+    assert "A major incident is open" not in html
+
+
+@pytest.mark.worker
+@pytest.mark.xdist_group("worker")
+def test_a_real_worker_attaches_the_report_and_tells_the_reporter(
+    celery_worker_process, client, email_incident, moh_head, email_category
+):
+    # Committed for real: the page confirms the report at once, naming the incident, and the
+    # worker attaches the report and tells its reporter after the commit.
+    client.force_login(moh_head)
+    response = client.post("/tickets/new/", {"category": email_category.pk, **REPORT}, follow=True)
 
     html = response.content.decode()
     assert "Your problem is reported" in html
-    assert "part of a known major incident" in html
+    assert "A major incident is open for this service" in html
     ticket = Ticket.objects.get(requester=moh_head)
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline and not (
+        Notice.objects.filter(user=moh_head, kind=Kind.INCIDENT).exists()
+        and Notice.objects.filter(user=moh_head, kind=Kind.RECEIVED).exists()
+    ):
+        assert celery_worker_process.poll() is None, "the worker exited"
+        time.sleep(0.2)
+    ticket.refresh_from_db()
     assert ticket.parent == email_incident
+    assert Notice.objects.filter(user=moh_head, kind=Kind.INCIDENT).count() == 1
+    assert Notice.objects.filter(user=moh_head, kind=Kind.RECEIVED).count() == 1
 
 
 # -- The ticket page ---------------------------------------------------------------------------

@@ -83,12 +83,13 @@ def printer_category(db):
 
 def teams_told() -> int:
     """What a worker does after a ticket is created or transferred: tells its receiving team
-    (their notices wait for it, so that creating costs the same whatever the team's size).
-    Call it inside `committed()` to send the e-mail it writes on."""
+    (their notices wait for it, so that creating costs the same whatever the team's size) and,
+    for a creation, everything else its events set off (the requester's acknowledgement,
+    webhooks, the incident match). Call it inside `committed()` to send the e-mail it writes
+    on."""
     from core.pending_work import pending_work_drain
-    from tickets.events import subscriber_topic
 
-    return pending_work_drain(topic=subscriber_topic("notifications_team"))
+    return pending_work_drain()
 
 
 @pytest.fixture

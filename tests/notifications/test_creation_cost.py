@@ -1,6 +1,9 @@
-"""Creating a ticket costs the same queries whatever the size of the team it goes to: the
-requester's acknowledgement is written at once, the team's notices by a worker after the
-commit, as the escalation sweep's are."""
+"""Creating a ticket costs the same queries whatever the size of the team it goes to: every
+subscriber of the creation's events (the requester's acknowledgement, the team's notices, the
+systems' webhooks, the incident match) runs in a worker after the commit, as the escalation
+sweep's do, so the request itself does none of their work."""
+
+import time
 
 import pytest
 from django.db import connection
@@ -9,6 +12,7 @@ from rest_framework.test import APIClient
 
 from accounts.models import Role
 from accounts.token_services import api_token_create
+from core.broker import broker_state
 from core.models import PendingWork
 from core.tasks import drain_pending_work
 from notifications.models import Kind, Notice
@@ -58,11 +62,11 @@ def api_report(mof_requester, printer_category):
     return send
 
 
-def queries_of(send, committed) -> int:
+def queries_of(send, committed) -> list[str]:
     """The statements of one report, with what its commit sets off in the same process."""
     with CaptureQueriesContext(connection) as queries, committed():
         send()
-    return len(queries)
+    return [query["sql"] for query in queries]
 
 
 def worker_drain() -> int:
@@ -74,12 +78,11 @@ def worker_drain() -> int:
 # team, the services offered, each with its team); 9 the creation's transaction (its savepoint
 # and release, which a server counts as BEGIN and COMMIT; the ticket, its event, the pending
 # work, its holding, its service level, its number, and one update with its reference, search
-# document and clock); 11 after the commit, the inline subscribers in one pass (its
-# transaction's two; their rows taken and deleted in one statement; the events read once; the
-# requester's preference, notice check, notice, reply address and e-mail; the systems'
-# endpoints; the open major incident it may join). The API reads its token instead of the
-# session and user, and the ticket back for its answer.
-CREATION_QUERIES = {"web_report": 24, "api_report": 24}
+# document and clock). After the commit, nothing in the request: the worker is handed the
+# pending work's ids through the broker. The API reads its token with its user in one query
+# instead of the session and user, and answers the ticket as created, without reading it back.
+CREATION_QUERIES = {"web_report": 13, "api_report": 12}
+CREATION_QUERIES_AT_MOST = 15
 
 
 @pytest.mark.parametrize("channel", ["web_report", "api_report"])
@@ -92,7 +95,8 @@ def test_it_creates_a_ticket_in_the_same_queries_for_a_team_of_2_and_of_40(
     with_2 = queries_of(send, committed)
     grow_team(service_desk, mof, 40)
     with_40 = queries_of(send, committed)
-    assert with_2 == with_40 == CREATION_QUERIES[channel]
+    assert len(with_2) == len(with_40) == CREATION_QUERIES[channel], "\n".join(with_40)
+    assert CREATION_QUERIES[channel] <= CREATION_QUERIES_AT_MOST
 
 
 def test_it_tells_the_whole_team_through_the_worker(
@@ -101,10 +105,10 @@ def test_it_tells_the_whole_team_through_the_worker(
     grow_team(service_desk, mof, 40)
     with committed():
         web_report()
-    # At once: the requester's acknowledgement, not yet the team.
-    assert Notice.objects.filter(user=mof_requester, kind=Kind.RECEIVED).count() == 1
-    assert not Notice.objects.filter(kind=Kind.TICKET_CREATED).exists()
+    # Nobody is told in the request, not even the requester: all of it is the worker's.
+    assert not Notice.objects.exists()
     assert worker_drain() >= 1
+    assert Notice.objects.filter(user=mof_requester, kind=Kind.RECEIVED).count() == 1
     told = Notice.objects.filter(kind=Kind.TICKET_CREATED)
     assert told.count() == 40
     assert set(told.values_list("user", flat=True)) == set(
@@ -112,3 +116,20 @@ def test_it_tells_the_whole_team_through_the_worker(
     )
     assert worker_drain() == 0  # the task delivered twice tells nobody twice
     assert told.count() == 40
+    assert Notice.objects.filter(user=mof_requester, kind=Kind.RECEIVED).count() == 1
+
+
+def test_the_periodic_drain_does_the_creations_work_when_the_broker_is_down(
+    web_report, mof_requester, committed, monkeypatch
+):
+    # The broker refuses the message: the rows wait, and beat's run of the drain does them.
+    monkeypatch.setattr(broker_state, "down_until", time.monotonic() + 60)
+    with committed():
+        web_report()
+    assert PendingWork.objects.exists()
+    assert not Notice.objects.exists()
+
+    assert drain_pending_work() >= 1  # beat's run: every due row
+
+    assert Notice.objects.filter(user=mof_requester, kind=Kind.RECEIVED).count() == 1
+    assert not PendingWork.objects.exists()

@@ -199,16 +199,21 @@ def test_it_loses_no_message_while_the_broker_is_down(
     rows = Outbox.objects.filter(ticket=ticket)
     # The team's two and the requester's acknowledgement.
     assert sorted(rows.values_list("state", "attempts")) == [("pending", 0)] * 3
-    # The first refusal is enough: the second message does not wait on the dead broker.
+    # The first refusal is enough: the next messages do not wait on the dead broker. The
+    # first is the creation's, handing its subscribers to the worker; the messages' own follow.
     warnings = [
         r.getMessage()
         for r in caplog.records
         if r.name == "core.broker" and r.levelno == logging.WARNING
     ]
+    assert len(warnings) == 1
+    assert warnings[0].startswith("Broker unavailable; core.tasks.drain_pending_work(")
+    skipped = [r.getMessage() for r in caplog.records if r.name == "core.broker"]
     first = rows.order_by("pk")[0].pk
-    assert warnings == [
+    assert (
         f"Broker unavailable; mail.tasks.deliver_outbox({first},) waits for its periodic drain"
-    ]
+        in skipped
+    )
 
     # Redis comes back, empty; a worker starts, sending to the real SMTP server.
     throwaway_broker.start()

@@ -257,6 +257,10 @@ def test_it_attaches_a_new_ticket_to_the_open_major_incident_and_tells_its_repor
             description="No message leaves or arrives.",
         )  # fmt: skip
         ticket = open_ticket(mof_requester, email_category, subject="Cannot send e-mail")
+    # A creation's subscribers run in the worker, a moment after the commit.
+    assert Ticket.objects.get(pk=ticket.pk).parent_id is None
+    with django_capture_on_commit_callbacks(execute=True):
+        drain_pending_work()
 
     ticket.refresh_from_db()
     assert ticket.parent == incident
@@ -266,9 +270,8 @@ def test_it_attaches_a_new_ticket_to_the_open_major_incident_and_tells_its_repor
 
 
 def test_it_keeps_a_failing_subscribers_row_and_does_the_others_at_once(
-    desk, mof_requester, printer_category, open_ticket, monkeypatch,
-    django_capture_on_commit_callbacks,
-):  # fmt: skip
+    ticket, endpoint, mof_agent, mof_requester, monkeypatch, django_capture_on_commit_callbacks
+):
     def refuse(events, quiet):
         raise RuntimeError("the systems' outbox is full")
 
@@ -277,16 +280,18 @@ def test_it_keeps_a_failing_subscribers_row_and_does_the_others_at_once(
         events_module._subscribers, "webhooks", dataclasses.replace(webhooks, handler=refuse)
     )
     with django_capture_on_commit_callbacks(execute=True):
-        ticket = open_ticket(mof_requester, printer_category)
+        reply = agent_reply(ticket, mof_agent)
 
     # The inline subscribers' one pass failed and was undone; each was then called alone.
-    created = TicketEvent.objects.get(ticket=ticket, kind="created")
-    assert notices(mof_requester, created) == [Kind.RECEIVED]
-    assert emailed(mof_requester, created)
-    assert pending_topics() == sorted([NOTIFICATIONS_TEAM, REPORTS, WEBHOOKS])
-    row = PendingWork.objects.get(topic=WEBHOOKS)
-    assert row.attempts == 1
-    assert row.last_error == "RuntimeError: the systems' outbox is full"
+    assert notices(mof_requester, reply) == [Kind.AGENT_REPLY]
+    assert emailed(mof_requester, reply)
+    assert set(pending_topics()) == {REPORTS, WEBHOOKS}
+    # The reply's row, and the status's it opened.
+    rows = PendingWork.objects.filter(topic=WEBHOOKS)
+    assert rows.count() == 2
+    assert {(row.attempts, row.last_error) for row in rows} == {
+        (1, "RuntimeError: the systems' outbox is full")
+    }
 
 
 @pytest.mark.worker
@@ -322,9 +327,11 @@ def outage(throwaway_broker, celery_broker):
 
 
 def others_told(ticket):
-    """Who was told of what, but the new ticket's team, whom the worker tells after the
-    outage."""
-    notices = Notice.objects.filter(ticket=ticket).exclude(kind=Kind.TICKET_CREATED)
+    """Who was told of what, but of the ticket's creation, which the worker tells after the
+    outage (its team, and its requester's acknowledgement)."""
+    notices = Notice.objects.filter(ticket=ticket).exclude(
+        kind__in=[Kind.TICKET_CREATED, Kind.RECEIVED]
+    )
     return notices.values_list("user", "event", "kind")
 
 
@@ -335,10 +342,16 @@ def change_during_outage(mof_agent, mof_requester, printer_category, open_ticket
 
     assert Ticket.objects.filter(pk=ticket.pk).exists()  # committed all the same
     assert TicketEvent.objects.filter(pk=event.pk).exists()
-    # People were told in this process; the facts and the new ticket's team wait for a
-    # worker the broker cannot reach.
+    # The reply's people were told in this process; the facts and all the creation's
+    # subscribers wait for a worker the broker cannot reach.
     assert notices(mof_requester, event) == [Kind.AGENT_REPLY]
-    assert set(pending_topics()) == {REPORTS, NOTIFICATIONS_TEAM}
+    assert set(pending_topics()) == {
+        REPORTS,
+        NOTIFICATIONS_TEAM,
+        NOTIFICATIONS,
+        WEBHOOKS,
+        INCIDENTS,
+    }
     assert facts(ticket) == []
     assert any(
         r.getMessage().startswith("Broker unavailable; core.tasks.drain_pending_work")
@@ -358,9 +371,10 @@ def test_it_does_the_work_an_outage_left_once_however_often_the_drain_runs(
     outage.start()
     broker_reset()
 
-    # The creation, the reply and the status it opened for the facts; the creation's team.
-    assert PendingWork.objects.count() == 4
-    assert drain_pending_work() == 4
+    # The creation, the reply and the status it opened for the facts; the creation's four
+    # other subscribers.
+    assert PendingWork.objects.count() == 7
+    assert drain_pending_work() == 7
     done = facts(ticket)
     assert drain_pending_work() == 0
 

@@ -113,14 +113,6 @@ def ticket_new(request):
     )
 
 
-def _incident_joined_message(ticket: Ticket) -> str:
-    incident = ticket.parent
-    return _(
-        "Your report is part of a known major incident, “%(title)s” (%(reference)s): "
-        "%(agency)s is working on it, and you will hear when it is fixed."
-    ) % {"title": incident.subject, "reference": incident.reference, "agency": incident.agency.name}
-
-
 def _initial_for(categories: list[Category], slug: str | None) -> dict:
     """With ?category=<slug>, that service chosen and its usual impact and urgency."""
     category = next((c for c in categories if slug and c.slug == slug), None)
@@ -143,11 +135,9 @@ def _carried_over(request) -> dict:
 
 
 def _ticket_created(request, reference: str):
+    # The worker attaches a report to the open major incident it matches a moment after the
+    # commit: the page (incidents' `incident_for_new_report`) finds that incident itself.
     ticket = _get_ticket(request, reference)
-    if ticket.parent_id:
-        # A matching major incident took the ticket in once it was committed: the
-        # confirmation reads it, so the report itself reads nothing back.
-        messages.info(request, _incident_joined_message(ticket))
     return render(request, "tickets/created.html", {"ticket": ticket})
 
 
