@@ -60,6 +60,8 @@ def test_it_works_a_ticket_from_the_queue_with_the_keyboard_only(
     page.keyboard.press("k")
     page.keyboard.press("o")
     expect(page.get_by_role("heading", level=1)).to_have_text("Printer jams")
+    # The shortcuts' script is deferred: a key pressed before it runs goes unheard.
+    page.wait_for_load_state("load")
 
     page.evaluate("window.notReloaded = true")
     page.keyboard.press("a")
