@@ -326,6 +326,18 @@ class Ticket(models.Model):
     def is_major_incident(self) -> bool:
         return self.kind == self.Kind.MAJOR_INCIDENT
 
+    # Django's own get_FOO_display rebuilds a dict of every choice on each call, hashing each
+    # lazy label (a translation lookup apiece): a queue of 25 rows paid for 250 of them.
+    def get_status_display(self) -> str:
+        return _STATUS_LABELS.get(self.status, self.status)
+
+    def get_priority_display(self) -> str:
+        return _PRIORITY_LABELS.get(self.priority, self.priority)
+
+
+_STATUS_LABELS = dict(Ticket.Status.choices)
+_PRIORITY_LABELS = dict(Priority.choices)
+
 
 class TicketCounter(models.Model):
     """The last ticket number given out per agency. Its row lock makes numbers unique and,

@@ -87,9 +87,8 @@ def when(value, mode: str = ""):
         return moment_text(value)
     if mode in ("date", "day"):
         return format_html('<time datetime="{}">{}</time>', _iso(value), moment_text(value, mode))
-    words = moment_text(value)
     if mode == "relative" and isinstance(value, datetime):
         distance = relative_text(value)
         if distance is not None:
             return format_html('<time datetime="{}">{}</time>', _iso(value), distance)
-    return format_html('<time datetime="{}">{}</time>', _iso(value), words)
+    return format_html('<time datetime="{}">{}</time>', _iso(value), moment_text(value))
