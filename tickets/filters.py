@@ -26,6 +26,7 @@ from service_levels.models import Priority
 from tickets import selectors
 from tickets.agent_forms import ME, NOBODY, ObjectChoiceField, assignee_choices
 from tickets.models import Category, Ticket, TicketTransfer
+from tickets.queue_counts import counts_kept
 from tickets.services import SEARCH_CONFIG, search_query_filter, search_rank
 
 PAGE_SIZE = 25
@@ -335,19 +336,38 @@ def queue_view_counts(
     now: datetime | None = None,
     cap: int = COUNT_CAP,
 ) -> dict[str, tuple[int, bool]]:
-    """Each built-in view's open tickets, counted up to `cap`, in one query."""
+    """Each built-in view's open tickets, counted up to `cap`, in one query; or as counted
+    since the agency's tickets last changed, within the minute (tickets.queue_counts)."""
     now = now or timezone.now()
-    base = selectors.tickets_visible_to(user, membership).select_related(None)
-    criteria = {"agency": agency, "open_only": True}
-    return counts_capped(
-        {
-            view: tickets_filtered(
-                base, user=user, membership=membership, filters={**criteria, "view": view}, now=now
-            )
-            for view in views
-        },
-        cap=cap,
+
+    def count() -> dict[str, tuple[int, bool]]:
+        base = selectors.tickets_visible_to(user, membership).select_related(None)
+        criteria = {"agency": agency, "open_only": True}
+        return counts_capped(
+            {
+                view: tickets_filtered(
+                    base,
+                    user=user,
+                    membership=membership,
+                    filters={**criteria, "view": view},
+                    now=now,
+                )
+                for view in views
+            },
+            cap=cap,
+        )
+
+    return counts_kept(
+        "views",
+        agency_id=agency.pk if agency else None,
+        # Who sees what: the person, and the agency and role they act in.
+        owner=(user.pk, membership.pk if membership else None, _role(membership), cap, *views),
+        count=count,
     )
+
+
+def _role(membership: Membership | None) -> str:
+    return membership.role if membership else ""
 
 
 def tickets_filtered(

@@ -8,6 +8,7 @@ from django.utils.translation import gettext as _
 from accounts.permissions import Right, membership_has_right
 from tickets import filters, time_spent
 from tickets import selectors as ticket_selectors
+from tickets.queue_counts import counts_kept
 from tickets.time_spent import ticket_time_totals
 from workspace import selectors
 from workspace.forms import SavedViewForm
@@ -34,18 +35,34 @@ def saved_views(context):
     agency = context.get("agency")
     current = view_query_normalise(request.GET)
     if views:
-        base = ticket_selectors.tickets_visible_to(request.user, membership).select_related(None)
-        counts = filters.counts_capped(
-            {
-                view.pk: filters.tickets_filtered(
-                    base,
-                    user=request.user,
-                    membership=membership,
-                    filters=saved_view_criteria(view.query, agency=agency),
-                    now=context.get("sla_now"),
-                )
-                for view in views
-            }
+
+        def count():
+            base = ticket_selectors.tickets_visible_to(request.user, membership)
+            return filters.counts_capped(
+                {
+                    view.pk: filters.tickets_filtered(
+                        base.select_related(None),
+                        user=request.user,
+                        membership=membership,
+                        filters=saved_view_criteria(view.query, agency=agency),
+                        now=context.get("sla_now"),
+                    )
+                    for view in views
+                }
+            )
+
+        # Kept until the agency's tickets change, as the built-in views' counts are; a view
+        # edited since is another key (its query is part of it).
+        counts = counts_kept(
+            "saved views",
+            agency_id=agency.pk if agency else None,
+            owner=(
+                request.user.pk,
+                membership.pk,
+                membership.role,
+                *((view.pk, view.query) for view in views),
+            ),
+            count=count,
         )
         for view in views:
             view.count, view.capped = counts[view.pk]
