@@ -10,7 +10,7 @@ from django.core.paginator import Paginator
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_http_methods, require_POST
 
 from accounts.permissions import Right, data_protection_scope, membership_has_right
 from agencies.models import Agency
@@ -196,22 +196,44 @@ def retention(request, code: str):
 
 
 @login_required
-@require_POST
+@require_http_methods(["GET", "POST"])
 def message_redact(request, reference: str, event_id: int):
+    """Removing text from a message for good: the message and the form on a page of their
+    own, asked first, then the change."""
     ticket = ticket_get_for_user(request.user, request.membership, reference)
     if not user_works_ticket(request.membership, ticket):
         raise Http404
-    event = get_object_or_404(TicketEvent, pk=event_id, ticket=ticket)
-    form = RedactionForm(request.POST)
+    event = get_object_or_404(
+        TicketEvent.objects.select_related("actor"),
+        pk=event_id,
+        ticket=ticket,
+        kind__in=services.MESSAGE_KINDS,
+    )
+    form = RedactionForm(request.POST if request.method == "POST" else None)
     if form.is_valid():
         try:
             services.message_redact(
                 event=event, actor=request.user, secret=form.cleaned_data["secret"]
             )
         except services.DataProtectionError as error:
-            messages.error(request, str(error))
+            form.add_error("secret", str(error))
         else:
             messages.success(request, _("The text is removed for good."))
-    else:
-        messages.error(request, _("The text to remove is too long."))
-    return redirect("ticket_detail", reference=ticket.reference)
+            return redirect("ticket_detail", reference=ticket.reference)
+    is_first = event.kind == TicketEvent.Kind.CREATED
+    return render(
+        request,
+        "privacy/message_redact.html",
+        {
+            "ticket": ticket,
+            "event": event,
+            "form": form,
+            "text": ticket.description if is_first else event.body,
+            "author": ticket.requester.get_full_name() if is_first else _author(event),
+        },
+        status=400 if form.is_bound else 200,
+    )
+
+
+def _author(event: TicketEvent) -> str:
+    return event.actor.get_full_name() if event.actor else _("GovDesk (automatic)")

@@ -436,7 +436,15 @@ CHANNELS_JOURNEY_PAGES = [
 ]  # fmt: skip
 JOURNEY_PAGES += CHANNELS_JOURNEY_PAGES
 
-# Data protection: the access log, a person's data and an agency's retention period.
+def _redact_first_message(page: Page) -> None:
+    """From the agent's ticket page, the first message's "Redact" link."""
+    page.goto(f"/tickets/{REPORTED_TICKET}/")
+    page.get_by_role("link", name="Redact this message").first.click()
+    page.wait_for_load_state("load")
+
+
+# Data protection: the access log, a person's data, an agency's retention period, and the
+# page that removes text from a message for good.
 PRIVACY_JOURNEY_PAGES = [
     JourneyPage(
         "access-log", "Who read personal data", _goto("/privacy/"), signed_in=True,
@@ -449,6 +457,10 @@ PRIVACY_JOURNEY_PAGES = [
     JourneyPage(
         "retention", "How long Ministry of Finance keeps personal data",
         _goto("/privacy/retention/MOF/"), signed_in=True,
+    ),
+    JourneyPage(
+        "redact-message", "Redact a message", _redact_first_message, signed_in=True,
+        persona="mof_agent", data=("reported_ticket",),
     ),
 ]  # fmt: skip
 JOURNEY_PAGES += PRIVACY_JOURNEY_PAGES

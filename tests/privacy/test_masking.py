@@ -77,6 +77,57 @@ def test_an_agent_redacts_a_secret_for_good(client, ticket, mof_agent, mof_reque
     assert "Winter2026!" not in str(redaction.data)
 
 
+def test_the_ticket_page_links_each_message_to_its_redaction_page(client, ticket, mof_agent):
+    client.force_login(mof_agent)
+    page = client.get(f"/tickets/{ticket.reference}/").content.decode()
+    for event in ticket.events.filter(kind__in=["created", "reply"]):
+        assert f'href="/tickets/{ticket.reference}/messages/{event.pk}/redact/"' in page
+    assert 'name="secret"' not in page  # no form per message on the ticket page
+
+
+def test_the_redaction_page_shows_the_message_before_anything_is_removed(
+    client, ticket, mof_agent, mof_requester
+):
+    reply = ticket.events.get(kind=TicketEvent.Kind.REPLY)
+    client.force_login(mof_agent)
+    response = client.get(f"/tickets/{ticket.reference}/messages/{reply.pk}/redact/")
+    page = response.content.decode()
+    assert response.status_code == 200
+    assert "Also password: Winter2026!" in page
+    assert f"Written by {mof_requester.get_full_name()}" in page
+    assert 'name="secret"' in page
+    reply.refresh_from_db()
+    assert reply.body == f"Also {SECRET}"
+
+
+def test_a_refused_redaction_says_why_on_the_same_page(client, ticket, mof_agent):
+    reply = ticket.events.get(kind=TicketEvent.Kind.REPLY)
+    client.force_login(mof_agent)
+    response = client.post(
+        f"/tickets/{ticket.reference}/messages/{reply.pk}/redact/", {"secret": "x" * 20001}
+    )
+    assert response.status_code == 400
+    assert "There is a problem" in response.content.decode()
+    reply.refresh_from_db()
+    assert reply.body == f"Also {SECRET}"
+
+
+def test_only_a_message_has_a_redaction_page(client, ticket, mof_agent):
+    client.force_login(mof_agent)
+    services.ticket_update(ticket=ticket, actor=mof_agent, status=Ticket.Status.PENDING)
+    status = ticket.events.get(kind=TicketEvent.Kind.STATUS)
+    response = client.get(f"/tickets/{ticket.reference}/messages/{status.pk}/redact/")
+    assert response.status_code == 404
+
+
+@pytest.mark.parametrize("persona", ["mof_requester", "moh_agent"])
+def test_nobody_else_sees_the_redaction_page(client, request, ticket, persona):
+    reply = ticket.events.get(kind=TicketEvent.Kind.REPLY)
+    client.force_login(request.getfixturevalue(persona))
+    response = client.get(f"/tickets/{ticket.reference}/messages/{reply.pk}/redact/")
+    assert response.status_code == 404
+
+
 def test_an_agent_redacts_the_first_message(client, ticket, mof_agent):
     created = ticket.events.get(kind=TicketEvent.Kind.CREATED)
     client.force_login(mof_agent)
