@@ -291,9 +291,19 @@ def queue_tickets(
         tickets = search_candidates(tickets, query)
         include_notes = selectors.tickets_with_notes_seen_by(membership) is not None
         tickets = tickets.annotate(search_rank=search_rank(query, include_notes=include_notes))
-    # The list shows none of the long text: leave it, and the search documents, in the database.
-    tickets = tickets.defer("description", "search_public", "search_notes")
+    # Only what a row shows (templates/tickets/_queue_main.html): a ticket has some 40 columns
+    # and each person and agency joined to it a dozen more, read and built into objects 25
+    # times a page for nothing.
+    tickets = tickets.select_related(None).select_related(*QUEUE_ROW_RELATED).only(*QUEUE_ROW)
     return tickets.order_by(*Sort.orderings[filters["sort"]])
+
+
+QUEUE_ROW_RELATED = ("agency", "team", "assignee", "requester")
+QUEUE_ROW = (
+    "reference", "subject", "priority", "status", "updated_at", "sla_paused_since",
+    "agency__code", "agency__name", "team__name", "assignee__full_name", "assignee__email",
+    "requester__full_name", "requester__email",
+)  # fmt: skip
 
 
 # How many matches of a search are ranked and listed: a common word matches thousands of
