@@ -298,6 +298,19 @@ def queue_tickets(
     return tickets.order_by(*Sort.orderings[filters["sort"]])
 
 
+def queue_page_rows(chosen: QuerySet, *, filters: dict, membership: Membership | None):
+    """The queue page's tickets, given the subquery of their ids (chosen through the door and
+    the filters by `queue_tickets`), with what a row shows, in the list's order. The filters
+    are not applied again: a search's matches would be looked for a second time."""
+    tickets = Ticket.objects.filter(pk__in=chosen).annotate(sla_due_at=earliest_due())
+    if filters["sort"] == Sort.RELEVANCE:
+        include_notes = selectors.tickets_with_notes_seen_by(membership) is not None
+        rank = search_rank(filters["q"].strip(), include_notes=include_notes)
+        tickets = tickets.annotate(search_rank=rank)
+    tickets = tickets.select_related(*QUEUE_ROW_RELATED).only(*QUEUE_ROW)
+    return tickets.order_by(*Sort.orderings[filters["sort"]])
+
+
 QUEUE_ROW_RELATED = ("agency", "team", "assignee", "requester")
 QUEUE_ROW = (
     "reference", "subject", "priority", "status", "updated_at", "sla_paused_since",
@@ -319,10 +332,15 @@ def search_candidates(tickets: QuerySet[Ticket], query: str) -> QuerySet[Ticket]
     A word matched by fewer tickets than that ranks every one of them, as before. The exact
     reference is read from its unique index (references are stored in capitals), so it is
     found however many tickets the words also match.
+
+    The matches are looked for once, here, and their ids kept: the list's count and its page
+    then read those tickets by their primary key, where each used to search the agency's
+    whole backlog again (a common word among 9,000 open tickets: 26 ms a time).
     """
     recent = tickets.order_by("-updated_at", "-pk").values("pk")[: SEARCH_CANDIDATES + 1]
     exact = tickets.filter(reference=query.upper()).values("pk")
-    return tickets.filter(pk__in=exact.union(recent, all=True))
+    found = {row["pk"] for row in exact.union(recent, all=True)}
+    return tickets.model.objects.filter(pk__in=sorted(found)).annotate(sla_due_at=earliest_due())
 
 
 class QueuePaginator(Paginator):
@@ -335,6 +353,28 @@ class QueuePaginator(Paginator):
     def count(self) -> int:
         count, self.more = count_capped(self.object_list, cap=COUNT_CAP)
         return count
+
+    def page(self, number):
+        """The page's rows chosen first, by their ids alone, then read with what they show.
+
+        In one statement: sliced as a whole, PostgreSQL joins every matching ticket to its
+        people, team and agency before keeping 25 (a "due" view of 6,800 tickets at a million:
+        59 ms, of which 40 in the joins); choosing the ids first joins only the page's rows.
+        """
+        number = self.validate_number(number)
+        bottom = (number - 1) * self.per_page
+        top = bottom + self.per_page
+        if top + self.orphans >= self.count:
+            top = self.count
+        chosen = self.object_list.values("pk")[bottom:top]
+        return self._get_page(self.rows(chosen), number, self)
+
+    def __init__(self, object_list, per_page, *, rows=None, **kwargs):
+        """`rows(chosen)`: the tickets whose ids the subquery `chosen` gives, with what the
+        page shows, in the list's order (`queue_page_rows`); by default the list itself,
+        narrowed to them."""
+        super().__init__(object_list, per_page, **kwargs)
+        self.rows = rows or (lambda chosen: self.object_list.filter(pk__in=chosen))
 
 
 def queue_view_counts(

@@ -2,6 +2,8 @@
 actions on a ticket. Every ticket is found through the selectors; every change goes through
 one service; a ticket the person may not change answers 404, like one that does not exist."""
 
+from functools import partial
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import NON_FIELD_ERRORS, PermissionDenied, ValidationError
@@ -116,7 +118,11 @@ def queue(request):
         views=[value for value, _label in offered],
         now=now,
     )
-    paginator = filters.QueuePaginator(tickets, filters.PAGE_SIZE)
+    paginator = filters.QueuePaginator(
+        tickets,
+        filters.PAGE_SIZE,
+        rows=partial(filters.queue_page_rows, filters=values, membership=request.membership),
+    )
     count, capped = counts[values["view"]]
     if not capped and not form.is_filtered:
         paginator.count = count  # the tab's count is the list's: no second count
