@@ -436,6 +436,7 @@ CHANNELS_JOURNEY_PAGES = [
 ]  # fmt: skip
 JOURNEY_PAGES += CHANNELS_JOURNEY_PAGES
 
+
 def _redact_first_message(page: Page) -> None:
     """From the agent's ticket page, the first message's "Redact" link."""
     page.goto(f"/tickets/{REPORTED_TICKET}/")
