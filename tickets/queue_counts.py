@@ -49,7 +49,7 @@ def queue_counts_changed(agency_ids: Iterable[int], *, moved: bool = False) -> N
         cache.set_many({_stamp_key(part): stamp for part in parts}, timeout=None)
     except redis.RedisError:
         # The minute in every key bounds how long the old counts are shown.
-        logger.warning("queue counts: could not mark agencies %s as changed", sorted(parts))
+        logger.warning("queue counts: could not mark %s as changed", sorted(map(str, parts)))
 
 
 def counts_kept(

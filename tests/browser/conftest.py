@@ -438,10 +438,11 @@ JOURNEY_PAGES += CHANNELS_JOURNEY_PAGES
 
 
 def _redact_first_message(page: Page) -> None:
-    """From the agent's ticket page, the first message's "Redact" link."""
-    page.goto(f"/tickets/{REPORTED_TICKET}/")
-    page.get_by_role("link", name="Redact this message").first.click()
-    page.wait_for_load_state("load")
+    """The page the first message's "Redact" link on the agent's ticket page opens."""
+    from tickets.models import TicketEvent
+
+    first = TicketEvent.objects.get(ticket__reference=REPORTED_TICKET, kind="created")
+    page.goto(f"/tickets/{REPORTED_TICKET}/messages/{first.pk}/redact/")
 
 
 # Data protection: the access log, a person's data, an agency's retention period, and the

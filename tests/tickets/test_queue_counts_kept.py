@@ -91,3 +91,25 @@ def test_without_the_cache_the_counts_are_counted(agent_client, mof_ticket):  # 
         second, again = _queries(agent_client)
     assert again == counted
     assert view_count(second, "All open in my agency") == "1"
+
+
+def test_a_change_while_the_cache_is_unreachable_is_still_made(
+    agent_client,  # noqa: F811
+    mof_agent,
+    mof_ticket,  # noqa: F811
+    committed,
+    caplog,
+):
+    ticket = mof_ticket("Printer offline")
+    unreachable = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": f"redis://127.0.0.1:{free_port()}/0",
+        }
+    }
+    with override_settings(CACHES=unreachable), committed():
+        services.ticket_assign(ticket=ticket, assignee=mof_agent, actor=mof_agent)
+    ticket.refresh_from_db()
+    assert ticket.assignee == mof_agent
+    assert "queue counts: could not mark" in caplog.text
+    assert view_count(agent_client.get("/queue/"), "Mine") == "1"
