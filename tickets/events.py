@@ -157,7 +157,8 @@ def _queue_counts_stale_on_commit(events: Sequence[TicketEvent]) -> None:
             Ticket.objects.filter(pk__in=unread).values_list("agency_id", flat=True).distinct()
         )
     moved = any(event.kind in _MOVING_KINDS for event in events)
-    transaction.on_commit(partial(queue_counts_changed, agency_ids, moved=moved))
+    # robust: the change is committed whatever happens to the counts; a failure is logged.
+    transaction.on_commit(partial(queue_counts_changed, agency_ids, moved=moved), robust=True)
 
 
 def _deliver_together(payloads: list[dict]) -> None:
