@@ -820,8 +820,13 @@ def regressions(baseline: dict, report: dict) -> dict:
             continue
         change = f"+{round((now / was - 1) * 100)}%" if was > 0 else "new cost"
         slower[key] = {"baseline_p95_ms": was, "p95_ms": now, "change": change}
-    return {"tickets": report["tickets"], "compared": True, "baseline_date": before.get("date"),
-            "slower": slower}  # fmt: skip
+    compared = {"tickets": report["tickets"], "compared": True, "baseline_date": before.get("date"),
+                "slower": slower}  # fmt: skip
+    if before.get("machine") and before.get("machine") != report.get("machine"):
+        # Another processor is slower or faster at everything: the report says so beside the
+        # names, since a difference may be the machine's and not the code's.
+        compared["baseline_machine"] = before["machine"]
+    return compared
 
 
 def regression_lines(report: dict) -> str:
@@ -835,9 +840,13 @@ def regression_lines(report: dict) -> str:
         f"{key} {row['change']} ({row['baseline_p95_ms']} -> {row['p95_ms']} ms)"
         for key, row in report["slower"].items()
     )
+    other = report.get("baseline_machine")
+    machine = (
+        f" The baseline ran on another machine ({other}): compare on one machine." if other else ""
+    )
     return (f"Regressions at {report['tickets']:,} tickets, more than "
             f"{round(SLOWER_SHARE * 100)}% slower than the baseline of "
-            f"{report['baseline_date']}: {names}.")  # fmt: skip
+            f"{report['baseline_date']}: {names}.{machine}")  # fmt: skip
 
 
 def read_baseline(path: Path | None) -> dict:

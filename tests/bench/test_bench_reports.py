@@ -51,6 +51,18 @@ def test_it_names_the_scenarios_more_than_a_quarter_slower_than_the_baseline():
     )
 
 
+def test_it_says_when_the_baseline_ran_on_another_machine():
+    baseline = {**run_at(1000, ceiling=1.0), "machine": "2 cores Intel"}
+    slower = regressions(baseline, {**run_at(1000, ceiling=2.0), "machine": "2 cores AMD"})
+    assert slower["baseline_machine"] == "2 cores Intel"
+    assert regression_lines(slower).endswith(
+        "ceiling +100% (1.0 -> 2.0 ms). The baseline ran on another machine (2 cores Intel): "
+        "compare on one machine."
+    )
+    same = regressions(baseline, {**run_at(1000, ceiling=2.0), "machine": "2 cores Intel"})
+    assert "baseline_machine" not in same
+
+
 def test_it_compares_each_size_with_the_baseline_run_of_the_same_size():
     baseline = run_at(1000, ceiling=2.0)
     baseline["smaller"] = run_at(100, ceiling=1.0)
